@@ -1,0 +1,1 @@
+"""pvr-plugin: Profit vs Risk for zipline-reloaded."""

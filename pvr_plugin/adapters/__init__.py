@@ -1,0 +1,1 @@
+"""Connections to zipline-reloaded: bundle, in-algorithm tracker, metrics set, runner."""

@@ -1,0 +1,1 @@
+"""Interactive apps served by Voila."""

@@ -1,0 +1,1 @@
+"""The `pvr` command line."""

@@ -1,0 +1,1 @@
+"""Pure numeric core: numpy and pandas only, never zipline."""

@@ -1,0 +1,1 @@
+"""Presentation: tear sheets, HTML factsheet, text formatting. Imports core, never the reverse."""
