@@ -1,0 +1,206 @@
+"""Run a zipline algorithm file on a bundle and return its performance frame.
+
+Algorithm files are plain zipline algorithms (``initialize`` required;
+``handle_data``, ``before_trading_start``, ``analyze`` optional). Parameters: a
+file may define a module-level ``PARAMS`` dict of defaults; callers override
+entries by name (unknown names are refused), so the same file runs alone with
+its defaults and in a sweep with other values.
+"""
+import os
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+from zipline import run_algorithm
+from zipline.data import bundles
+
+from pvr_plugin.adapters import bundle as demo
+from pvr_plugin.data import FIRST_SESSION, LAST_SESSION, index_returns
+from pvr_plugin.errors import PvrInputError
+
+ALGO_FUNCTIONS = ("initialize", "handle_data", "before_trading_start", "analyze")
+DEFAULT_DAILY_START = pd.Timestamp("2020-01-02")
+
+
+@dataclass
+class Algorithm:
+    """An algorithm file loaded into its own namespace."""
+
+    path: str
+    source: str
+    namespace: dict = field(repr=False)
+
+    def functions(self):
+        return {name: self.namespace.get(name) for name in ALGO_FUNCTIONS}
+
+
+def load_algorithm(path, params=None):
+    """Execute an algorithm file in a fresh namespace, applying ``params``.
+
+    Raises PvrInputError for a missing file, a syntax error, a file without
+    ``initialize``, or a parameter the file does not declare in ``PARAMS``.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise PvrInputError(f"algorithm file not found: {path}")
+    with open(path, encoding="utf-8") as fh:
+        source = fh.read()
+    try:
+        code = compile(source, path, "exec")
+    except SyntaxError as exc:
+        raise PvrInputError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    namespace = {"__name__": "pvr_algorithm", "__file__": os.path.abspath(path)}
+    exec(code, namespace)  # the user's own algorithm, run as zipline would run it
+    if not callable(namespace.get("initialize")):
+        raise PvrInputError(f"{path} defines no initialize(context) function")
+    if params:
+        defaults = namespace.get("PARAMS")
+        if not isinstance(defaults, dict):
+            raise PvrInputError(f"{path} has no PARAMS dict, so it takes no parameters")
+        unknown = sorted(set(params) - set(defaults))
+        if unknown:
+            raise PvrInputError(
+                f"{path} has no parameter(s) {', '.join(unknown)}; it has {', '.join(sorted(defaults))}"
+            )
+        namespace["PARAMS"] = {**defaults, **params}
+    return Algorithm(path=path, source=source, namespace=namespace)
+
+
+def default_dates(data_frequency):
+    if data_frequency == "minute":
+        return demo.MINUTE_START, demo.MINUTE_END
+    return DEFAULT_DAILY_START, LAST_SESSION
+
+
+def check_bundle(bundle):
+    demo.register_bundle()
+    if bundle not in bundles.bundles:
+        known = ", ".join(sorted(bundles.bundles))
+        raise PvrInputError(f"unknown bundle {bundle!r}; registered bundles: {known}")
+    if bundle == demo.BUNDLE_NAME:
+        demo.ensure_ingested()
+    elif not demo.is_ingested(bundle):
+        raise PvrInputError(f"bundle {bundle!r} has not been ingested; run `zipline ingest -b {bundle}`")
+
+
+def benchmark_for(start, end):
+    """Embedded S&P 500 daily returns over [start, end] (UTC index)."""
+    if start < FIRST_SESSION or end > LAST_SESSION:
+        raise PvrInputError(
+            f"no embedded benchmark for {start.date()} to {end.date()} "
+            f"(S&P 500 data covers {FIRST_SESSION.date()} to {LAST_SESSION.date()}); pass benchmark=None"
+        )
+    return index_returns(start, end)
+
+
+@dataclass
+class RunResult:
+    """A finished backtest: the performance frame plus how it was produced."""
+
+    perf: pd.DataFrame
+    algorithm: Algorithm
+    start: pd.Timestamp
+    end: pd.Timestamp
+    capital_base: float
+    data_frequency: str
+    bundle: str
+    metrics_set: str
+    params: dict
+    runtime_s: float
+
+
+def _parse_date(value, name):
+    try:
+        return pd.Timestamp(value).tz_localize(None).normalize()
+    except (ValueError, TypeError):
+        raise PvrInputError(f"{name} date {value!r} is not a date") from None
+
+
+def run_algorithm_file(path, **kwargs):
+    """Run an algorithm file; return zipline's performance DataFrame.
+
+    Takes the same arguments as :func:`run_file`.
+    """
+    return run_file(path, **kwargs).perf
+
+
+def run_file(path, start=None, end=None, capital_base=1_000_000.0,
+             data_frequency="daily", bundle=demo.BUNDLE_NAME,
+             metrics_set="default", benchmark="SP500", params=None,
+             progress=False):
+    """Run an algorithm file; return a :class:`RunResult`.
+
+    Parameters
+    ----------
+    path : str
+        The algorithm file.
+    start, end : date-like, optional
+        Defaults: 2020-01-02 to 2022-12-28 for daily runs, the bundle's minute
+        window for minute runs.
+    capital_base : float
+        Starting capital in dollars.
+    data_frequency : {'daily', 'minute'}
+    bundle : str
+        A registered zipline bundle; ``pvr-demo`` is ingested on first use.
+    metrics_set : str
+        A registered zipline metrics set.
+    benchmark : 'SP500', pandas.Series or None
+        'SP500' uses the embedded index returns; None runs without a benchmark
+        (zipline then reports a zero benchmark, so alpha and beta are meaningless).
+    params : dict, optional
+        Overrides for the file's ``PARAMS``.
+    progress : bool
+        Show a progress bar (one tick per session) on stderr.
+    """
+    if data_frequency not in ("daily", "minute"):
+        raise PvrInputError(f"data frequency must be 'daily' or 'minute', not {data_frequency!r}")
+    if not capital_base or capital_base <= 0:
+        raise PvrInputError(f"capital base must be a positive number of dollars, not {capital_base!r}")
+    algorithm = load_algorithm(path, params)
+    d_start, d_end = default_dates(data_frequency)
+    start = d_start if start is None else _parse_date(start, "start")
+    end = d_end if end is None else _parse_date(end, "end")
+    check_bundle(bundle)
+    demo.check_dates(start, end, data_frequency, bundle)
+    sessions = demo.calendar().sessions_in_range(start, end)
+    if len(sessions) == 0:
+        raise PvrInputError(f"no trading sessions between {start.date()} and {end.date()}")
+    start, end = sessions[0], sessions[-1]
+    if isinstance(benchmark, str):
+        if benchmark != "SP500":
+            raise PvrInputError(f"unknown benchmark {benchmark!r}; use 'SP500', a Series, or None")
+        benchmark = benchmark_for(start, end)
+
+    funcs = algorithm.functions()
+    bar = None
+    if progress and len(sessions) > 60:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(sessions), unit="session", leave=False)
+        funcs["before_trading_start"] = _ticking(funcs["before_trading_start"], bar)
+    t0 = time.perf_counter()
+    try:
+        perf = run_algorithm(
+            start=start, end=end, capital_base=float(capital_base),
+            data_frequency=data_frequency, bundle=bundle, metrics_set=metrics_set,
+            benchmark_returns=benchmark, trading_calendar=demo.calendar(),
+            **funcs,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    return RunResult(
+        perf=perf, algorithm=algorithm, start=start, end=end,
+        capital_base=float(capital_base), data_frequency=data_frequency,
+        bundle=bundle, metrics_set=metrics_set, params=dict(params or {}),
+        runtime_s=time.perf_counter() - t0,
+    )
+
+
+def _ticking(before_trading_start, bar):
+    def wrapped(context, data):
+        bar.update(1)
+        if before_trading_start is not None:
+            before_trading_start(context, data)
+
+    return wrapped
