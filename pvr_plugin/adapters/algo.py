@@ -1,0 +1,242 @@
+"""``pvr(context, data)``: PvR inside any zipline algorithm, in one line.
+
+The first call sets everything up on that algorithm's ``context`` (nothing in
+``initialize`` is needed) and hooks one per-bar event into the algorithm, so
+the tracker sees the last bar of every session even when the user calls
+``pvr()`` from a function that runs once a day. Every other bar costs one
+integer comparison. At each session's last bar the session is rebuilt minute
+by minute from the ledger (see ``ledger_bars``), the running maxima are
+updated, chosen series are recorded, new highs are logged and, every N days
+and at the end of the run, the summary is logged.
+"""
+import logging
+import time
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+from zipline.utils.events import Always
+
+from pvr_plugin.adapters.ledger_bars import CommissionLog, end_of_day_bars, session_bars
+from pvr_plugin.core import pvr_text
+from pvr_plugin.core.pvr import check_model
+from pvr_plugin.core.tracker import SessionTracker
+
+log = logging.getLogger("pvr_plugin.pvr")
+
+RECORDABLE = (
+    "PvR", "PvRp", "CashLow", "MxLv", "MxRisk", "MxShrt", "Shorts", "Lv", "Cash",
+    "Risk", "QRet", "PnL", "PvRAvg",
+)
+DEFAULT_RECORD = ("PvR", "CashLow", "MxLv", "MxRisk", "MxShrt")
+_STATE_ATTR = "_pvr_plugin_tracker"
+
+
+@dataclass(frozen=True)
+class PvROptions:
+    """Options of :func:`pvr` (pass as keywords or as ``config=PvROptions(...)``).
+
+    Attributes
+    ----------
+    record : tuple of str
+        Series to ``record()`` each day, from :data:`RECORDABLE`.
+    risk_model : str
+        ``cash_or_short`` (default), ``gross``, ``margin`` or ``proportional``.
+    leverage_limit : float
+        L for the ``margin`` model.
+    manual_cash : float or None
+        Dollars actually deposited (minus withdrawals) for real money; default
+        the backtest's starting capital.
+    log_new_highs : bool
+        Log a line at each bar where cash low, leverage, short or risk hit a new extreme.
+    log_summary : int
+        Log the summary every N sessions (0: only at the end of the run).
+    tz : str
+        Time zone of the wall-clock stamp in the summary.
+    """
+
+    record: tuple = DEFAULT_RECORD
+    risk_model: str = "cash_or_short"
+    leverage_limit: float = 1.0
+    manual_cash: float = None
+    log_new_highs: bool = False
+    log_summary: int = 126
+    tz: str = "US/Eastern"
+
+    def __post_init__(self):
+        record = (self.record,) if isinstance(self.record, str) else tuple(self.record)
+        unknown = [r for r in record if r not in RECORDABLE]
+        if unknown:
+            raise ValueError(f"pvr(): cannot record {unknown}; choose from {', '.join(RECORDABLE)}")
+        object.__setattr__(self, "record", record)
+        check_model(self.risk_model)
+        if self.manual_cash is not None and self.manual_cash <= 0:
+            raise ValueError(f"pvr(): manual_cash must be positive dollars, got {self.manual_cash!r}")
+
+
+def _day_values(day):
+    return {
+        "PvR": day.pvr_pct, "PvRp": day.pvrp_pct, "CashLow": day.cash_low_usd,
+        "MxLv": day.max_leverage, "MxRisk": day.max_risk_usd, "MxShrt": day.max_short_usd,
+        "Shorts": -day.short_usd, "Lv": day.leverage, "Cash": day.cash_usd,
+        "Risk": day.risk_usd, "QRet": day.qret_pct, "PnL": day.pnl_usd, "PvRAvg": day.pvr_avg_pct,
+    }
+
+
+@dataclass
+class AlgoTracker:
+    """Per-algorithm state behind :func:`pvr`; lives on that algorithm's context."""
+
+    options: PvROptions
+    tracker: SessionTracker
+    ledger: object
+    data_portal: object
+    calendar: object
+    minute_mode: bool
+    end_session: pd.Timestamp
+    commissions: CommissionLog = None
+    close_ns: int = -1
+    session: pd.Timestamp = None
+    wall_start: float = field(default_factory=time.time)
+    finished: bool = False
+
+    @classmethod
+    def attach(cls, context, options, register_event=True):
+        ledger = context.metrics_tracker._ledger  # the one ledger of this algorithm
+        start = options.manual_cash or context.portfolio.starting_cash
+        minute_mode = context.sim_params.data_frequency == "minute"
+        end = context.sim_params.end_session
+        self = cls(
+            options=options,
+            tracker=SessionTracker(
+                start_usd=float(start), model=options.risk_model,
+                leverage_limit=options.leverage_limit,
+                track_pvrp="PvRp" in options.record,
+                watch_highs=options.log_new_highs,
+            ),
+            ledger=ledger,
+            data_portal=context.data_portal,
+            calendar=context.trading_calendar,
+            minute_mode=minute_mode,
+            end_session=end,
+            commissions=CommissionLog(ledger) if minute_mode else None,
+        )
+        self._enter_session(context.get_datetime())
+        setattr(context, _STATE_ATTR, self)
+        if register_event:
+            # Appended while zipline iterates its event list, so it also runs
+            # for the current bar, after the caller.
+            context.add_event(Always(), self.on_bar)
+        return self
+
+    def _enter_session(self, dt):
+        cal = self.calendar
+        self.session = cal.minute_to_session(dt) if self.minute_mode else dt.tz_localize(None).normalize()
+        self.close_ns = cal.session_close(self.session).value if self.minute_mode else -1
+
+    def on_bar(self, context, data):
+        if context.datetime.value < self.close_ns:
+            return  # the hot path: every minute but the session's last
+        self._end_of_session(context, context.get_datetime())
+
+    def _end_of_session(self, context, dt):
+        if self.minute_mode:
+            self._enter_session(dt)
+            if dt.value < self.close_ns:
+                return  # not a session's last bar (can only happen on the first bar)
+            minutes = self.calendar.session_minutes(self.session)
+            cash, long_, short = session_bars(self.ledger, self.data_portal, minutes, self.commissions)
+        else:
+            self._enter_session(dt)
+            cash, long_, short = end_of_day_bars(self.ledger)
+        day = self.tracker.end_of_session(self.session, cash, long_, short)
+        self._report(context, day, minutes if self.minute_mode else None)
+        # Daily mode: one bar per session, so "closed" means "this bar is done";
+        # a second event on the same bar (pvr() plus schedule_pvr) is then a no-op.
+        self.close_ns = cal_next_close(self.calendar, self.session) if self.minute_mode else dt.value + 1
+
+    def _report(self, context, day, minutes):
+        opts = self.options
+        if opts.record:
+            values = _day_values(day)
+            context.record(**{name: values[name] for name in opts.record})
+        if day.new_highs:
+            for i, values in day.new_highs:
+                stamp = f"{self.session.date()} {i + 1:>3}" if minutes is not None else f"{self.session.date()}"
+                log.info(pvr_text.new_high_line(stamp, values, self.tracker.start_usd))
+        last = self.session >= self.end_session
+        if last or (opts.log_summary and day.days % opts.log_summary == 0):
+            self.log_summary(runtime=last)
+        if last:
+            self.finished = True
+
+    def summary(self):
+        return self.tracker.summary("PvRp" if self.options.risk_model == "proportional" else "PvR")
+
+    def log_summary(self, runtime=False):
+        lines = pvr_text.summary_lines(
+            self.summary(), wall_clock=pvr_text.wall_clock(self.options.tz),
+            runtime_s=(time.time() - self.wall_start) if runtime else None,
+        )
+        log.info("\n".join(lines))
+
+
+def cal_next_close(calendar, session):
+    try:
+        return calendar.session_close(calendar.next_session(session)).value
+    except Exception:  # past the calendar's last session: nothing more to watch
+        return 2**62
+
+
+def pvr(context, data, config=None, **options):
+    """Track PvR for this algorithm; call it from ``handle_data`` or any scheduled function.
+
+    Options are taken from the first call (keywords as in :class:`PvROptions`,
+    or ``config=PvROptions(...)``); later calls only make sure tracking is on.
+    Returns the latest :class:`pvr_plugin.core.tracker.DayResult` (None before
+    the first session has ended).
+    """
+    state = context.__dict__.get(_STATE_ATTR)
+    if state is None:
+        opts = config if config is not None else PvROptions()
+        if options:
+            opts = replace(opts, **options)
+        state = AlgoTracker.attach(context, opts)
+    return state.tracker.last
+
+
+def schedule_pvr(context, config=None, **options):
+    """Turn on PvR tracking for an algorithm without ``handle_data``.
+
+    Call it in ``initialize``. It registers a single every-bar event (minute
+    mode: every minute including each session's last, early closes included;
+    daily mode: once a day), which is exact and far cheaper than 390 minute
+    rules (measured 13x the baseline backtest for 390 rules).
+    """
+    opts = config if config is not None else PvROptions()
+    if options:
+        opts = replace(opts, **options)
+    context.add_event(Always(), _Starter(opts))
+
+
+class _Starter:
+    """Every-bar event that attaches the tracker on its first bar.
+
+    initialize() runs before the ledger and the clock exist, so attaching has
+    to wait for the first bar; after that the event forwards to the tracker.
+    """
+
+    def __init__(self, options):
+        self.options = options
+        self.tracker = None
+
+    def __call__(self, context, data):
+        if self.tracker is None:
+            self.tracker = tracker_of(context) or AlgoTracker.attach(
+                context, self.options, register_event=False
+            )
+        self.tracker.on_bar(context, data)
+
+
+def tracker_of(context):
+    """The :class:`AlgoTracker` of this algorithm, or None if pvr() never ran."""
+    return context.__dict__.get(_STATE_ATTR)

@@ -1,0 +1,90 @@
+"""The ``pvr`` zipline metrics set: PvR columns with no change to the algorithm.
+
+``run_algorithm(..., metrics_set='pvr')`` (or ``zipline run --metrics-set pvr``
+with this package's extension loaded) adds per-day columns to the performance
+frame (see :data:`COLUMNS`) and an end-of-run summary readable in ``analyze()``
+as ``context.risk_report['pvr']``. Intraday extremes are exact in minute mode:
+each session is rebuilt minute by minute at its close from the ledger.
+"""
+import logging
+import time
+
+from zipline.finance import metrics
+
+from pvr_plugin.adapters.ledger_bars import CommissionLog, end_of_day_bars, session_bars
+from pvr_plugin.core import pvr_text
+from pvr_plugin.core.pvr import RISK_MODELS
+from pvr_plugin.core.tracker import SessionTracker
+
+log = logging.getLogger("pvr_plugin.pvr")
+
+COLUMNS = (
+    "pvr_pct", "pvr_per_day_pct", "max_risk_usd", "cash_low_usd", "max_short_usd",
+    "max_gross_leverage", "qret_pct", "risk_model",
+)
+SUMMARY_KEY = "pvr"
+
+
+class PvRMetric:
+    """A zipline metric (lifecycle hooks as in ``zipline.finance.metrics.metric``)."""
+
+    def __init__(self, model="cash_or_short", leverage_limit=1.0, log_summary=True, tz="US/Eastern"):
+        self.model = model
+        self.leverage_limit = leverage_limit
+        self.log_summary = log_summary
+        self.tz = tz
+
+    def start_of_simulation(self, ledger, emission_rate, trading_calendar, sessions, benchmark_source):
+        self._calendar = trading_calendar
+        self._minute = ledger.position_tracker.data_frequency == "minute"
+        self._commissions = CommissionLog(ledger) if self._minute else None
+        self._tracker = SessionTracker(
+            start_usd=float(ledger.portfolio.starting_cash), model=self.model,
+            leverage_limit=self.leverage_limit,
+        )
+        self._wall_start = time.time()
+
+    def end_of_session(self, packet, ledger, session, session_ix, data_portal):
+        session = session.tz_localize(None) if session.tzinfo is not None else session
+        if self._minute:
+            minutes = self._calendar.session_minutes(session)
+            cash, long_, short = session_bars(ledger, data_portal, minutes, self._commissions)
+        else:
+            cash, long_, short = end_of_day_bars(ledger)
+        day = self._tracker.end_of_session(session, cash, long_, short)
+        perf = packet["daily_perf"]
+        perf["pvr_pct"] = day.pvr_pct
+        perf["pvr_per_day_pct"] = day.pvr_per_day_pct
+        perf["max_risk_usd"] = day.max_risk_usd
+        perf["cash_low_usd"] = day.cash_low_usd
+        perf["max_short_usd"] = day.max_short_usd
+        perf["max_gross_leverage"] = day.max_leverage
+        perf["qret_pct"] = day.qret_pct
+        perf["risk_model"] = self.model
+
+    def end_of_simulation(self, packet, ledger, trading_calendar, sessions, data_portal, benchmark_source):
+        summary = self._tracker.summary("PvRp" if self.model == "proportional" else "PvR")
+        if summary is None:
+            return
+        packet[SUMMARY_KEY] = summary.to_dict()
+        if self.log_summary:
+            lines = pvr_text.summary_lines(summary, pvr_text.wall_clock(self.tz), time.time() - self._wall_start)
+            log.info("\n".join(lines))
+
+
+def metrics_set(model="cash_or_short"):
+    """zipline's default metrics plus :class:`PvRMetric` (a fresh set per run)."""
+    found = metrics.load("default")
+    found.add(PvRMetric(model=model))
+    return found
+
+
+def register_metrics_sets():
+    """Register ``pvr`` (default risk model) and ``pvr-<model>`` for each model."""
+    names = {"pvr": "cash_or_short", **{f"pvr-{m}": m for m in RISK_MODELS}}
+    for name, model in names.items():
+        if name not in metrics.metrics_sets:
+            metrics.register(name, lambda model=model: metrics_set(model))
+
+
+register_metrics_sets()

@@ -1,0 +1,190 @@
+"""The risk-free rate: the built-in 3-month T-bill, a constant, or a CSV of yields.
+
+Every source is held as annual yields (fractions) and converted to a
+per-period rate with ``(1 + y) ** (1 / periods_per_year) - 1``.
+"""
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from pvr_plugin.errors import PvrInputError
+from pvr_plugin.core.factsheet._parse import (
+    DATE_COLUMNS,
+    _naive_dates,
+    _numeric,
+    _parse_dates,
+    _zipline_resource,
+)
+
+TREASURY = "treasury"
+
+
+@dataclass(frozen=True)
+class RiskFree:
+    """The risk-free rate as an annual yield (fraction), constant or dated.
+
+    Attributes
+    ----------
+    source : str
+        Human-readable origin, shown on the factsheet and in the JSON.
+    constant : float or None
+        Constant annual yield, when not dated.
+    yields : pd.Series or None
+        Annual yields (fractions) on a naive DatetimeIndex.
+    """
+
+    source: str
+    constant: float = None
+    yields: pd.Series = field(default=None, repr=False)
+
+    def per_period(self, index, annualization):
+        """Per-period risk-free returns on ``index``.
+
+        The annual yield ``y`` in force on each date (the latest quote at or
+        before it) becomes ``(1 + y) ** (1 / annualization) - 1``, the
+        per-period rate that compounds to ``y`` over a year.
+
+        Parameters
+        ----------
+        index : pd.DatetimeIndex
+        annualization : int
+            Periods per year (252 for daily returns).
+
+        Returns
+        -------
+        np.ndarray
+        """
+        if self.yields is None:
+            y = np.full(len(index), float(self.constant))
+        else:
+            pos = self.yields.index.searchsorted(index, side="right") - 1
+            y = self.yields.to_numpy()[np.clip(pos, 0, None)]
+            y[pos < 0] = np.nan
+        return np.power(1.0 + y, 1.0 / annualization) - 1.0
+
+    def covers(self, first, last):
+        """True when dated yields exist from ``first`` to ``last`` (a week of grace at the end)."""
+        if self.yields is None:
+            return True
+        return (self.yields.index[0] <= first) and (
+            last <= self.yields.index[-1] + pd.Timedelta(days=7)
+        )
+
+
+@lru_cache(maxsize=None)
+def _read_treasury_3m():
+    frame = pd.read_csv(_zipline_resource("treasury_curves.csv"), index_col=0)
+    series = frame["3month"].astype(float).dropna()
+    series.index = _naive_dates(pd.to_datetime(series.index, utc=True))
+    series.index.name = "date"
+    return series
+
+
+def treasury_3m_yields():
+    """3-month T-bill yields (decimal annual) shipped with zipline, 1990-01-02 to 2017-03-29."""
+    return _read_treasury_3m().copy()
+
+
+def _parse_rate(text):
+    """'0.02' -> 0.02; '2%' -> 0.02; None when not a number."""
+    t = text.strip()
+    pct = t.endswith("%")
+    try:
+        val = float(t[:-1] if pct else t)
+    except ValueError:
+        return None
+    return val / 100.0 if pct else val
+
+
+def read_risk_free(spec=None, unit="auto"):
+    """Load the risk-free rate as annual yields.
+
+    Parameters
+    ----------
+    spec : None, 'auto', 'treasury', float, str, path or pd.Series
+        ``'treasury'``: the 3-month T-bill (``3month`` column of zipline's
+        ``treasury_curves.csv``, decimal annual yields, 1990-01-02 to
+        2017-03-29). A number is a constant annual yield as a fraction
+        (``0.02``; the string ``'2%'`` also works; values above 1 are
+        refused as ambiguous). A CSV has a date column and one yield column,
+        annual. A Series holds dated annual yields. ``None``/``'auto'`` is
+        resolved by :func:`prepare_inputs` (the T-bill when it covers the
+        returns, else zero, said loudly).
+    unit : {'auto', 'fraction', 'percent'}
+        Unit of a CSV or Series of yields. ``'auto'``: percent when a yield
+        is above 0.25 (25% a year, never reached by T-bills), or when the
+        column name ends in ``%`` or ``_pct``.
+
+    Returns
+    -------
+    RiskFree or None
+        None for ``'auto'``.
+    """
+    if spec is None or (isinstance(spec, str) and spec.strip().lower() == "auto"):
+        return None
+    if isinstance(spec, RiskFree):
+        return spec
+    if isinstance(spec, (int, float, np.floating)) and not isinstance(spec, bool):
+        val = float(spec)
+        if not np.isfinite(val) or val > 1 or val < -0.5:
+            raise PvrInputError(
+                f"risk-free {spec!r}: give an annual yield as a fraction (0.02) or with % (2%)"
+            )
+        return RiskFree(source=f"constant {val:.4%} a year (user)", constant=val)
+    if isinstance(spec, pd.Series):
+        return _yields_from_series(spec, "risk-free series", str(spec.name), unit)
+    text = os.fspath(spec)
+    if text.strip().lower() in (TREASURY, "tbill", "t-bill", "3month"):
+        return RiskFree(
+            source="3-month T-bill (zipline treasury_curves.csv, 3month column)",
+            yields=treasury_3m_yields(),
+        )
+    rate = _parse_rate(text)
+    if rate is not None:
+        if not text.strip().endswith("%") and (rate > 1 or rate < -0.5):
+            raise PvrInputError(
+                f"risk-free {text!r}: above 1 (100% a year); write {text}% for percent"
+            )
+        return RiskFree(source=f"constant {rate:.4%} a year (user)", constant=rate)
+    if not os.path.exists(text):
+        raise PvrInputError(
+            f"risk-free {text!r}: not a number, not 'treasury' and not a file"
+        )
+    try:
+        frame = pd.read_csv(text)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise PvrInputError(f"{text}: not a readable CSV ({type(exc).__name__})") from None
+    if frame.shape[1] < 2 or frame.shape[0] == 0:
+        raise PvrInputError(f"{text}: need a date column and a yield column")
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    date_col = next((lower[d] for d in DATE_COLUMNS if d in lower), frame.columns[0])
+    rest = [c for c in frame.columns if c != date_col]
+    if len(rest) != 1:
+        raise PvrInputError(
+            f"{text}: need exactly one yield column besides {date_col!r}, found {', '.join(map(str, rest))}"
+        )
+    series = pd.Series(frame[rest[0]].to_numpy(), index=frame[date_col].to_numpy(), name=str(rest[0]))
+    return _yields_from_series(series, text, str(rest[0]), unit)
+
+
+def _yields_from_series(series, label, column, unit):
+    dates = _parse_dates(series.index, label, "date")
+    vals = _numeric(series.reset_index(drop=True), dates, label, column)
+    order = np.argsort(dates.asi8, kind="stable")
+    dates, vals = dates[order], vals[order]
+    dup = dates.duplicated()
+    if dup.any():
+        raise PvrInputError(f"{label}: duplicate date {dates[dup][0]:%Y-%m-%d}")
+    name = column.strip().lower()
+    note = ""
+    if unit == "percent" or (unit == "auto" and (
+            name.endswith("%") or name.endswith("_pct") or np.nanmax(np.abs(vals)) > 0.25)):
+        vals = vals / 100.0
+        note = ", percent divided by 100"
+    elif unit not in ("auto", "fraction", "percent"):
+        raise PvrInputError(f"{label}: unit must be auto, fraction or percent, got {unit!r}")
+    yields = pd.Series(vals, index=pd.DatetimeIndex(dates, name="date"), name="yield")
+    return RiskFree(source=f"{label} column {column!r} (annual yields{note})", yields=yields)
