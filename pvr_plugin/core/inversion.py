@@ -84,7 +84,9 @@ class RunsTest:
     Same numbers as statsmodels ``runstest_1samp(spread, cutoff=0)`` (with
     its 0.5 continuity correction below 50 periods) whenever both kinds of
     period occur. With only one kind the test is undefined: ``runs`` is 1,
-    ``expected_runs`` is 1 and ``z`` and ``p_value`` are NaN.
+    ``expected_runs`` is 1 and ``z`` and ``p_value`` are NaN. They are NaN
+    too when the variance is zero (two periods, one of each), where
+    statsmodels divides by zero.
 
     Attributes
     ----------
