@@ -1,0 +1,36 @@
+"""Factsheet statistics (SPEC section 3): inputs, statistics, report.
+
+Pure numeric core (numpy, pandas, empyrical); no zipline, no plotting.
+
+>>> from pvr_plugin.core.factsheet import factsheet
+>>> report = factsheet("returns.csv", benchmarks=["SP500", "SPY"])   # doctest: +SKIP
+>>> report.to_dict()["risk_statistics"]["sharpe"]                    # doctest: +SKIP
+"""
+from pvr_plugin.core.factsheet.drawdowns import Drawdown, drawdown_series, top_drawdowns
+from pvr_plugin.core.factsheet.inputs import (
+    FactsheetInputs,
+    LoadedReturns,
+    prepare_inputs,
+    read_benchmark,
+    read_returns,
+    slice_range,
+    sp500_returns,
+    spy_returns,
+)
+from pvr_plugin.core.factsheet.periods import DAILY, MONTHLY, WEEKLY, infer_period
+from pvr_plugin.core.factsheet.report import (
+    ANALYTICS_WIDGETS,
+    FactsheetReport,
+    WidgetResult,
+    build_report,
+    factsheet,
+)
+from pvr_plugin.core.factsheet.riskfree import RiskFree, read_risk_free, treasury_3m_yields
+
+__all__ = [
+    "ANALYTICS_WIDGETS", "DAILY", "MONTHLY", "WEEKLY", "Drawdown", "FactsheetInputs",
+    "FactsheetReport", "LoadedReturns", "RiskFree", "WidgetResult", "build_report",
+    "drawdown_series", "factsheet", "infer_period", "prepare_inputs", "read_benchmark",
+    "read_returns", "read_risk_free", "slice_range", "sp500_returns", "spy_returns",
+    "top_drawdowns", "treasury_3m_yields",
+]

@@ -10,7 +10,7 @@ from pvr_plugin.errors import PvrInputError
 DATE_COLUMNS = ("date", "dates", "datetime", "time", "timestamp", "period", "time period", "day")
 
 
-def _zipline_resource(name):
+def zipline_resource(name):
     """Path of a file in zipline/resources/market_data, without importing zipline."""
     spec = importlib.util.find_spec("zipline")
     if spec is None or not spec.submodule_search_locations:
@@ -22,7 +22,7 @@ def _zipline_resource(name):
     raise PvrInputError(f"built-in data file {name} not found in the zipline package")
 
 
-def _naive_dates(index):
+def naive_dates(index):
     """Dates without time zone or time of day (the wall-clock date of each stamp)."""
     index = pd.DatetimeIndex(index)
     if index.tz is not None:
@@ -30,9 +30,9 @@ def _naive_dates(index):
     return index.normalize()
 
 
-def _parse_dates(raw, label, column):
+def parse_dates(raw, label, column):
     if isinstance(raw, pd.DatetimeIndex):
-        return _naive_dates(raw)
+        return naive_dates(raw)
     values = pd.Series(np.asarray(raw, dtype=object))
     try:
         parsed = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
@@ -45,10 +45,10 @@ def _parse_dates(raw, label, column):
             f"{label}: unparseable date {str(first)!r} in column {column!r} "
             f"(row {int(np.flatnonzero(bad)[0]) + 1}, {int(bad.sum())} bad in all)"
         )
-    return _naive_dates(pd.DatetimeIndex(parsed))
+    return naive_dates(pd.DatetimeIndex(parsed))
 
 
-def _numeric(values, dates, label, column):
+def to_floats(values, dates, label, column):
     """Float array from ``values``; names the first non-numeric or empty cell."""
     raw = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
     if raw.dtype.kind in "fiub":

@@ -21,10 +21,10 @@ import pandas as pd
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.core.factsheet._parse import (
     DATE_COLUMNS,
-    _naive_dates,
-    _numeric,
-    _parse_dates,
-    _zipline_resource,
+    naive_dates,
+    to_floats,
+    parse_dates,
+    zipline_resource,
 )
 from pvr_plugin.core.factsheet.riskfree import TREASURY, RiskFree, read_risk_free
 from pvr_plugin.core.factsheet.periods import (
@@ -112,9 +112,9 @@ class FactsheetInputs:
 
 @lru_cache(maxsize=None)
 def _read_spy():
-    frame = pd.read_csv(_zipline_resource("SPY_benchmark.csv"), index_col=0)
+    frame = pd.read_csv(zipline_resource("SPY_benchmark.csv"), index_col=0)
     series = frame["return"].astype(float)
-    series.index = _naive_dates(pd.to_datetime(series.index, utc=True))
+    series.index = naive_dates(pd.to_datetime(series.index, utc=True))
     series.index.name = "date"
     series.name = SPY
     return series
@@ -177,8 +177,8 @@ def clean_returns(values, dates, label, column="returns", kind="auto", unit="aut
         The returns (fractions) and notes on the conversions made.
     """
     notes = []
-    dates = _parse_dates(dates, label, "date")
-    nums = _numeric(values, dates, label, column)
+    dates = parse_dates(dates, label, "date")
+    nums = to_floats(values, dates, label, column)
     if len(nums) == 0:
         raise PvrInputError(f"{label}: no rows in column {column!r}")
     order = np.argsort(dates.asi8, kind="stable")

@@ -13,10 +13,10 @@ import pandas as pd
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.core.factsheet._parse import (
     DATE_COLUMNS,
-    _naive_dates,
-    _numeric,
-    _parse_dates,
-    _zipline_resource,
+    naive_dates,
+    to_floats,
+    parse_dates,
+    zipline_resource,
 )
 
 TREASURY = "treasury"
@@ -76,9 +76,9 @@ class RiskFree:
 
 @lru_cache(maxsize=None)
 def _read_treasury_3m():
-    frame = pd.read_csv(_zipline_resource("treasury_curves.csv"), index_col=0)
+    frame = pd.read_csv(zipline_resource("treasury_curves.csv"), index_col=0)
     series = frame["3month"].astype(float).dropna()
-    series.index = _naive_dates(pd.to_datetime(series.index, utc=True))
+    series.index = naive_dates(pd.to_datetime(series.index, utc=True))
     series.index.name = "date"
     return series
 
@@ -171,8 +171,8 @@ def read_risk_free(spec=None, unit="auto"):
 
 
 def _yields_from_series(series, label, column, unit):
-    dates = _parse_dates(series.index, label, "date")
-    vals = _numeric(series.reset_index(drop=True), dates, label, column)
+    dates = parse_dates(series.index, label, "date")
+    vals = to_floats(series.reset_index(drop=True), dates, label, column)
     order = np.argsort(dates.asi8, kind="stable")
     dates, vals = dates[order], vals[order]
     dup = dates.duplicated()

@@ -1,0 +1,123 @@
+"""Drawdowns: the underwater curve and the top-N drawdown report.
+
+The compounded curve starts at 1 before the first return (as empyrical's
+:func:`~empyrical.max_drawdown`), so the deepest drawdown in the report is
+the maximum drawdown of :mod:`.risk`.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Drawdown:
+    """One drawdown: from a high-water mark, down to the trough, back to the mark.
+
+    Attributes
+    ----------
+    peak : pd.Timestamp
+        Last date at the high-water mark before the fall. A fall that starts
+        with the first return has its peak at the starting capital, reported
+        as the first date.
+    trough : pd.Timestamp
+        Date of the lowest point (the first one if repeated).
+    recovery : pd.Timestamp or None
+        First date back at or above the mark; None while still under water.
+    depth : float
+        Fall from the mark to the trough, as a positive fraction of the mark.
+    duration_sessions : int
+        Observations from peak to recovery (to the last date when not
+        recovered).
+    duration_days : int
+        Calendar days over the same span.
+    """
+
+    peak: pd.Timestamp
+    trough: pd.Timestamp
+    recovery: pd.Timestamp
+    depth: float
+    duration_sessions: int
+    duration_days: int
+
+    def to_dict(self):
+        """JSON-ready dict (dates as ISO strings)."""
+        return {
+            "peak": f"{self.peak:%Y-%m-%d}",
+            "trough": f"{self.trough:%Y-%m-%d}",
+            "recovery": None if self.recovery is None else f"{self.recovery:%Y-%m-%d}",
+            "depth": self.depth,
+            "duration_sessions": self.duration_sessions,
+            "duration_days": self.duration_days,
+        }
+
+
+def drawdown_series(returns):
+    """Underwater curve ``C_t / max_{s<=t} C_s - 1`` (fraction, 0 or negative).
+
+    Same values as :func:`empyrical.drawdown_series`.
+    """
+    r = np.asarray(returns, dtype=float)
+    wealth = np.cumprod(1.0 + r)
+    peak = np.maximum(np.maximum.accumulate(wealth), 1.0)
+    dd = wealth / peak - 1.0
+    if isinstance(returns, pd.Series):
+        return pd.Series(dd, index=returns.index, name=returns.name)
+    return dd
+
+
+def top_drawdowns(returns, top_n=5):
+    """The ``top_n`` deepest drawdowns, deepest first.
+
+    Each drawdown is a maximal run of dates below the high-water mark, so
+    the drawdowns never overlap (pyfolio's iterative search can report a
+    second drawdown inside the first's recovery window; quantstats dates a
+    drawdown from its first day under water, this from the peak).
+
+    Parameters
+    ----------
+    returns : pd.Series
+        Simple returns (fractions), DatetimeIndex.
+    top_n : int
+
+    Returns
+    -------
+    list of Drawdown
+    """
+    n = len(returns)
+    if n == 0 or top_n <= 0:
+        return []
+    dd = drawdown_series(returns.to_numpy(dtype=float))
+    under = dd < 0
+    change = np.diff(np.r_[0, under.astype(np.int8), 0])
+    starts = np.flatnonzero(change == 1)
+    ends = np.flatnonzero(change == -1)  # first index back at the mark (may be n)
+    if starts.size == 0:
+        return []
+    depths = -np.minimum.reduceat(dd, starts)
+    order = np.lexsort((starts, -depths))[:top_n]
+    dates = returns.index
+    out = []
+    for i in order:
+        s, e = starts[i], ends[i]
+        trough = s + int(np.argmin(dd[s:e]))
+        peak_pos = max(s - 1, 0)
+        end_pos = e if e < n else n - 1
+        out.append(Drawdown(
+            peak=dates[peak_pos],
+            trough=dates[trough],
+            recovery=dates[e] if e < n else None,
+            depth=float(depths[i]),
+            duration_sessions=int(end_pos - peak_pos),
+            duration_days=int((dates[end_pos] - dates[peak_pos]).days),
+        ))
+    return out
+
+
+def drawdown_table(drawdowns):
+    """Drawdowns as a DataFrame (one row each), for display."""
+    rows = [d.__dict__ for d in drawdowns]
+    cols = ["peak", "trough", "recovery", "depth", "duration_sessions", "duration_days"]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
+    return frame
