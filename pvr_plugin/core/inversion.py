@@ -254,9 +254,10 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
     top, bottom : int, optional
         Bucket numbers (1-based positions in the bucket order) compared by the
         spread; bucket N and bucket 1 by default.
-    rolling : int
+    rolling : int or None
         Window (periods) of the rolling mean spread; ``min_periods`` is
-        ``rolling // 5``. 0 turns it off.
+        ``rolling // 5``. 0 turns it off; None picks about one year of
+        periods (:func:`default_rolling_window`).
     periods_per_year : float, optional
         For annualised figures; inferred from the dates by default.
 
@@ -281,7 +282,6 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
     bottom = 1 if bottom is None else _bucket_number(bottom, n_buckets, "bottom")
     if top == bottom:
         raise PvrInputError(f"top and bottom are both bucket {top}; pick two different buckets")
-    rolling = _window(rolling)
     ppy_source = "given"
     if periods_per_year is None:
         periods_per_year, word = infer_periods_per_year(frame.index)
@@ -291,6 +291,9 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
         raise PvrInputError(f"periods per year must be a positive number, not {periods_per_year!r}")
     else:
         periods_per_year = float(periods_per_year)
+    if rolling is None:
+        rolling = default_rolling_window(periods_per_year, len(frame))
+    rolling = _window(rolling)
 
     values = frame.to_numpy(dtype=float)
     labels = [str(c) for c in frame.columns]
@@ -446,6 +449,17 @@ def curve_drawdowns(curve, dates):
         "periods_to_trough": (troughs - peaks).astype(np.int64),
         "periods_to_recover": to_recover,
     })
+
+
+def default_rolling_window(periods_per_year, periods):
+    """About one year of periods (12 monthly, 52 weekly, 252 daily), at most ``periods``.
+
+    Used when the user does not choose a window; 0 (off) when the frequency is
+    unknown.
+    """
+    if not periods_per_year:
+        return 0
+    return int(max(1, min(periods, round(periods_per_year))))
 
 
 def hac_maxlags(n):
@@ -623,8 +637,6 @@ def _bucket_number(value, n_buckets, which):
 
 
 def _window(rolling):
-    if rolling is None:
-        return 0
     try:
         window = int(rolling)
     except (TypeError, ValueError):

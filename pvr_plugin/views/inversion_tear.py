@@ -1,0 +1,244 @@
+"""Factor-inversion tear sheet: three chart rows and the tables, pyfolio style.
+
+The figure is built on matplotlib's object API with an Agg canvas (no pyplot
+state), so it works in scripts, servers and notebooks alike.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import gridspec
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from pvr_plugin.core.inversion import InversionResult, analyze_inversions
+from pvr_plugin.core.inversion_io import BucketReturns
+
+# Colours and sizes in the spirit of pyfolio's tear sheets.
+_SPREAD_COLOUR = "steelblue"
+_ROLLING_COLOUR = "darkorange"
+_INVERSION_COLOUR = "red"
+_CURVE_COLOUR = "forestgreen"
+_DRAWDOWN_COLOURS = ("red", "orange", "gold", "purple", "brown", "gray", "pink", "olive")
+_STYLE = {
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+}
+
+
+@dataclass(frozen=True)
+class InversionTearSheet:
+    """What :func:`create_inversion_tear_sheet` returns.
+
+    Attributes
+    ----------
+    result : InversionResult
+        Every statistic.
+    summary : pandas.DataFrame
+        One row per headline statistic (column ``value``; returns as
+        fractions, dates ISO).
+    episodes : pandas.DataFrame
+        The inversion episodes, in date order.
+    drawdowns : pandas.DataFrame
+        The worst drawdowns of the cumulative spread, deepest first.
+    figure : matplotlib.figure.Figure or None
+        The charts, when asked for with ``return_fig=True``.
+    """
+
+    result: InversionResult
+    summary: pd.DataFrame
+    episodes: pd.DataFrame
+    drawdowns: pd.DataFrame
+    figure: Figure | None = None
+
+
+def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
+                                periods_per_year=None, worst_drawdowns=5, return_fig=False):
+    """Charts and tables of a factor-inversion analysis.
+
+    Rows: (1) the spread per period with its rolling mean, the zero line and
+    inversions shaded red; (2) the cumulative (summed) top-minus-bottom
+    spread with its worst drawdowns shaded; (3) the mean return of every
+    bucket as bars.
+
+    Parameters
+    ----------
+    data : InversionResult, BucketReturns or pandas.DataFrame
+        A finished analysis, or bucket returns (fractions) to analyse.
+    top, bottom, rolling, periods_per_year
+        Passed to :func:`~pvr_plugin.core.inversion.analyze_inversions` when
+        ``data`` is not a result yet (``rolling=None``: about one year).
+    worst_drawdowns : int
+        How many of the deepest drawdowns to shade and list.
+    return_fig : bool
+        Put the figure in the returned object. Otherwise the figure is shown
+        when running inside IPython/Jupyter and then discarded.
+
+    Returns
+    -------
+    InversionTearSheet
+    """
+    if isinstance(data, InversionResult):
+        result = data
+    else:
+        if not isinstance(data, BucketReturns):
+            data = pd.DataFrame(data)
+        result = analyze_inversions(data, top=top, bottom=bottom, rolling=rolling,
+                                    periods_per_year=periods_per_year)
+    worst = result.worst_drawdowns(worst_drawdowns)
+    fig = plot_inversions(result, worst)
+    sheet = InversionTearSheet(result=result, summary=summary_table(result),
+                               episodes=result.episodes.copy(), drawdowns=worst.copy(),
+                               figure=fig if return_fig else None)
+    if not return_fig:
+        _show_in_notebook(fig)
+    return sheet
+
+
+def plot_inversions(result, worst=None):
+    """The three chart rows for ``result`` on a new Agg figure.
+
+    Parameters
+    ----------
+    result : InversionResult
+    worst : pandas.DataFrame, optional
+        Drawdowns to shade on the cumulative curve (default: the 5 deepest).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if worst is None:
+        worst = result.worst_drawdowns(5)
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(14, 12))
+        FigureCanvasAgg(fig)
+        grid = gridspec.GridSpec(3, 1, figure=fig, height_ratios=(4, 3, 3), hspace=0.45)
+        _plot_spread(fig.add_subplot(grid[0]), result)
+        _plot_cumulative(fig.add_subplot(grid[1]), result, worst)
+        _plot_buckets(fig.add_subplot(grid[2]), result)
+        fig.subplots_adjust(left=0.07, right=0.98, top=0.95, bottom=0.06)
+    return fig
+
+
+def figure_png(fig, dpi=80):
+    """PNG bytes of a figure (for files, web pages and the app)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def summary_table(result):
+    """Headline statistics as a one-column DataFrame (returns as fractions)."""
+    s, t, ab = result.significance, result.runs_test, result.all_bucket
+    longest = result.longest_episode()
+    deepest = result.worst_drawdowns(1)
+    rows = [
+        ("Start", result.to_dict()["start"]),
+        ("End", result.to_dict()["end"]),
+        ("Periods", result.periods),
+        ("Periods skipped", result.skipped_periods),
+        ("Spread", f"{result.top} - {result.bottom}"),
+        ("Inversions", result.inversions),
+        ("Inversion rate", result.inversion_rate),
+        ("Episodes", len(result.episodes)),
+        ("Longest episode (periods)", longest["length"] if longest else 0),
+        ("Worst drawdown (summed spread)", deepest["depth"].iloc[0] if len(deepest) else 0.0),
+        ("Mean spread", s.mean_spread),
+        ("Newey-West t-stat", s.t_stat),
+        ("p-value", s.p_value),
+        ("Hit rate", s.hit_rate),
+        ("Information ratio", s.information_ratio),
+        ("Runs", t.runs),
+        ("Expected runs", t.expected_runs),
+        ("Runs test z", t.z),
+        ("Runs test p-value", t.p_value),
+        ("Rank correlation (mean)", ab.rank_corr_mean),
+        ("Rank correlation t-stat", ab.rank_corr_t),
+        ("All-bucket spread", ab.slope_spread),
+        ("Periods per year", result.periods_per_year),
+        ("Units read", f"{result.units} ({result.units_source})"),
+    ]
+    return pd.DataFrame({"value": [v for _, v in rows]},
+                        index=pd.Index([k for k, _ in rows], name="statistic"), dtype=object)
+
+
+# ------------------------------------------------------------ chart rows
+
+
+def _plot_spread(ax, result):
+    spread = result.spread
+    dates = spread.index
+    values = spread.to_numpy()
+    ax.plot(dates, values, color=_SPREAD_COLOUR, linewidth=1.0, alpha=0.9,
+            label=f"{result.top} - {result.bottom}")
+    if result.rolling_spread is not None:
+        ax.plot(dates, result.rolling_spread.to_numpy(), color=_ROLLING_COLOUR, linewidth=2.0,
+                label=f"{result.rolling_window}-period rolling mean")
+    ax.axhline(0.0, color="black", linewidth=1.0, alpha=0.8)
+    inverted = np.nan_to_num(values, nan=0.0) < 0
+    ax.fill_between(dates, np.nan_to_num(values, nan=0.0), 0.0, where=inverted,
+                    color=_INVERSION_COLOUR, alpha=0.3, interpolate=False,
+                    label=f"Inversions ({result.inversion_rate:.1%} of periods)")
+    if len(dates) == 1:
+        # A single point draws no line; mark it.
+        ax.scatter(dates, values, color=_SPREAD_COLOUR, zorder=3)
+    ax.set_title(f"Spread {result.top} - {result.bottom} per period (red: inversions)")
+    ax.set_ylabel("Spread")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="upper left")
+
+
+def _plot_cumulative(ax, result, worst):
+    curve = result.cumulative
+    ax.plot(curve.index, curve.to_numpy(), color=_CURVE_COLOUR, linewidth=1.5,
+            label="Cumulative spread (summed)")
+    ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
+    first, last = curve.index[0], curve.index[-1]
+    for colour, (_, row) in zip(_DRAWDOWN_COLOURS, worst.iterrows()):
+        start = first if pd.isna(row["peak"]) else row["peak"]
+        end = last if pd.isna(row["recovery"]) else row["recovery"]
+        ax.axvspan(start, end, color=colour, alpha=0.25)
+        ax.scatter([row["trough"]], [curve.loc[row["trough"]]], color=colour, s=18, zorder=3)
+    ax.set_title(f"Cumulative top-minus-bottom spread, {len(worst)} worst drawdowns shaded")
+    ax.set_ylabel("Summed spread")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="upper left")
+
+
+def _plot_buckets(ax, result):
+    means = result.mean_by_bucket
+    numbers = np.arange(1, len(means) + 1)
+    colours = np.where(means.to_numpy() >= 0, _SPREAD_COLOUR, _INVERSION_COLOUR)
+    ax.bar(numbers, np.nan_to_num(means.to_numpy()), color=colours, width=0.8)
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_title("Mean return by bucket (1 = lowest ranked)")
+    ax.set_xlabel("Bucket")
+    ax.set_ylabel("Mean return per period")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    if len(means) <= 20:
+        ax.set_xticks(numbers)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=20))
+
+
+def _show_in_notebook(fig):
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(Image(figure_png(fig, dpi=80)))

@@ -1,0 +1,110 @@
+"""The inversion tear sheet: what is drawn and what is returned."""
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+
+from pvr_plugin.core.inversion_io import load_bucket_returns
+from pvr_plugin.views.inversion_tear import create_inversion_tear_sheet, figure_png
+from pvr_plugin.views.inversion_text import summary_text
+
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "inversion" / "momentum_quintiles_monthly_pct.csv"
+
+
+@pytest.fixture(scope="module")
+def raw():
+    # Independent read of the fixture with plain pandas (percent -> fractions).
+    frame = pd.read_csv(FIXTURE)
+    frame.index = pd.to_datetime(frame.pop("Period"), format="%m/%d/%Y")
+    return frame / 100.0
+
+
+@pytest.fixture(scope="module")
+def sheet():
+    return create_inversion_tear_sheet(load_bucket_returns(FIXTURE), rolling=12, return_fig=True)
+
+
+def test_spread_row(sheet, raw):
+    spread = raw["Ret5"] - raw["Ret1"]
+    ax = sheet.figure.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["Ret5 - Ret1"].get_ydata(), spread.to_numpy(), atol=1e-12)
+    rolling = lines["12-period rolling mean"].get_ydata()
+    assert np.isnan(rolling[0])
+    assert rolling[20] == pytest.approx(spread.iloc[9:21].mean())
+    assert any(np.allclose(line.get_ydata(), 0.0) for line in ax.get_lines())  # zero line
+    shading = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(shading) == 1
+    assert matplotlib.colors.to_hex(shading[0].get_facecolor()[0]) == "#ff0000"
+    # Every shaded polygon lies at or below zero: only inversions are red.
+    for path in shading[0].get_paths():
+        assert path.vertices[:, 1].max() <= 1e-12
+    rate = (spread < 0).mean()
+    assert f"Inversions ({rate:.1%} of periods)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_cumulative_row_marks_worst_drawdowns(sheet, raw):
+    spread = raw["Ret5"] - raw["Ret1"]
+    ax = sheet.figure.axes[1]
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), spread.cumsum().to_numpy(), atol=1e-12)
+    spans = [p for p in ax.patches]
+    assert len(spans) == 5 == len(sheet.drawdowns)
+    curve = np.concatenate(([0.0], spread.cumsum().to_numpy()))
+    worst = (curve - np.maximum.accumulate(curve)).min()
+    assert sheet.drawdowns["depth"].iloc[0] == pytest.approx(worst)
+    assert list(sheet.drawdowns["depth"]) == sorted(sheet.drawdowns["depth"])
+
+
+def test_bucket_bars(sheet, raw):
+    ax = sheet.figure.axes[2]
+    heights = [bar.get_height() for bar in ax.patches]
+    np.testing.assert_allclose(heights, raw.mean().to_numpy(), atol=1e-12)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
+
+
+def test_tables(sheet, raw):
+    spread = raw["Ret5"] - raw["Ret1"]
+    summary = sheet.summary["value"]
+    assert summary["Periods"] == len(raw)
+    assert summary["Inversions"] == int((spread < 0).sum())
+    assert summary["Inversion rate"] == pytest.approx((spread < 0).mean())
+    assert summary["Mean spread"] == pytest.approx(spread.mean())
+    assert summary["Hit rate"] == pytest.approx((spread > 0).mean())
+    assert summary["Start"] == "1991-02-28" and summary["End"] == "2022-12-31"
+    assert list(sheet.episodes.columns) == ["start", "end", "length", "min_spread",
+                                            "mean_spread", "max_spread"]
+    assert sheet.episodes["length"].sum() == summary["Inversions"]
+    assert summary["Episodes"] == len(sheet.episodes)
+
+
+def test_png_and_no_figure_without_return_fig(sheet):
+    png = figure_png(sheet.figure)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    plain = create_inversion_tear_sheet(sheet.result)
+    assert plain.figure is None
+    assert plain.summary.equals(sheet.summary)
+
+
+def test_degenerate_inputs_still_draw():
+    one = pd.DataFrame({"a": [0.01], "b": [0.0]}, index=pd.to_datetime(["2020-01-31"]))
+    sheet = create_inversion_tear_sheet(one, return_fig=True)
+    assert sheet.result.inversions == 1 and len(sheet.figure.axes) == 3
+    assert figure_png(sheet.figure)[:4] == b"\x89PNG"
+    flat = pd.DataFrame({"a": [0.0] * 5, "b": [0.01] * 5},
+                        index=pd.date_range("2020-01-31", periods=5, freq="ME"))
+    sheet = create_inversion_tear_sheet(flat, return_fig=True)
+    assert sheet.result.inversions == 0 and len(sheet.figure.axes[1].patches) == 0
+
+
+def test_summary_text_in_plain_words(sheet, raw):
+    spread = raw["Ret5"] - raw["Ret1"]
+    text = summary_text(sheet.result)
+    n_inv = int((spread < 0).sum())
+    assert f"Inversions: {n_inv} of {len(raw)} periods ({n_inv / len(raw):.1%})" in text
+    assert "values read as percent (detected)" in text
+    assert "monthly periods from 1991-02-28 to 2022-12-31" in text
+    assert "Runs test:" in text and "Newey-West t =" in text
+    assert "\n" in text and "nan" not in text.lower().replace("n/a", "")
