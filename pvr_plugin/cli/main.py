@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "ingest": ("pvr_plugin.cli.run", "ingest"),
     "run": ("pvr_plugin.cli.run", "run"),
     "demo": ("pvr_plugin.cli.run", "demo"),
+    "inversions": ("pvr_plugin.cli.inversions", "inversions"),
 }
 
 
