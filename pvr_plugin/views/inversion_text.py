@@ -106,8 +106,8 @@ def _drawdown_sentence(r):
             f"{peak} to {_day(worst['trough'])} ({_periods(worst['periods_to_trough'])})")
     if pd.isna(worst["recovery"]):
         return text + ", not yet recovered."
-    return (text + f", recovered on {_day(worst['recovery'])} after "
-            f"{_periods(worst['periods_to_recover'])} more.")
+    return (text + f", recovered on {_day(worst['recovery'])}, "
+            f"{_periods(worst['periods_to_recover'])} after the trough.")
 
 
 def _significance_sentence(r):
