@@ -350,7 +350,7 @@ def read_returns(source, column=None, kind="auto", unit="auto", name=None):
         loaded = _from_frame(obj, label, column, kind, unit, name or stem)
         return loaded
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, float_precision="round_trip")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PvrInputError(f"{label}: not a readable CSV ({msg})") from None

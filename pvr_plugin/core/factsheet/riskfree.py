@@ -154,7 +154,7 @@ def read_risk_free(spec=None, unit="auto"):
             f"risk-free {text!r}: not a number, not 'treasury' and not a file"
         )
     try:
-        frame = pd.read_csv(text)
+        frame = pd.read_csv(text, float_precision="round_trip")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise PvrInputError(f"{text}: not a readable CSV ({type(exc).__name__})") from None
     if frame.shape[1] < 2 or frame.shape[0] == 0:
