@@ -52,6 +52,9 @@ class PvROptions:
         Log the summary every N sessions (0: only at the end of the run).
     tz : str
         Time zone of the wall-clock stamp in the summary.
+    keep_bars : bool
+        Keep every bar's account values in memory (for tests and debugging;
+        off by default so that nothing per minute is kept).
     """
 
     record: tuple = DEFAULT_RECORD
@@ -61,6 +64,7 @@ class PvROptions:
     log_new_highs: bool = False
     log_summary: int = 126
     tz: str = "US/Eastern"
+    keep_bars: bool = False
 
     def __post_init__(self):
         record = (self.record,) if isinstance(self.record, str) else tuple(self.record)
@@ -112,6 +116,7 @@ class AlgoTracker:
                 leverage_limit=options.leverage_limit,
                 track_pvrp="PvRp" in options.record,
                 watch_highs=options.log_new_highs,
+                keep_bars=options.keep_bars,
             ),
             ledger=ledger,
             data_portal=context.data_portal,

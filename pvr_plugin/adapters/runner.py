@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 from zipline import run_algorithm
 from zipline.data import bundles
+from zipline.finance import metrics
 
 from pvr_plugin.adapters import bundle as demo
+from pvr_plugin.adapters.metric import register_metrics_sets
 from pvr_plugin.data import FIRST_SESSION, LAST_SESSION, index_returns
 from pvr_plugin.errors import PvrInputError
 
@@ -107,6 +109,7 @@ class RunResult:
     metrics_set: str
     params: dict
     runtime_s: float
+    pvr_summary: dict = None  # the ``pvr`` metrics set's end-of-run summary, if it ran
 
 
 def _parse_date(value, name):
@@ -161,6 +164,10 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
     start = d_start if start is None else _parse_date(start, "start")
     end = d_end if end is None else _parse_date(end, "end")
     check_bundle(bundle)
+    register_metrics_sets()
+    if metrics_set not in metrics.metrics_sets:
+        known = ", ".join(sorted(metrics.metrics_sets))
+        raise PvrInputError(f"unknown metrics set {metrics_set!r}; registered: {known}")
     demo.check_dates(start, end, data_frequency, bundle)
     sessions = demo.calendar().sessions_in_range(start, end)
     if len(sessions) == 0:
@@ -170,8 +177,12 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
         if benchmark != "SP500":
             raise PvrInputError(f"unknown benchmark {benchmark!r}; use 'SP500', a Series, or None")
         benchmark = benchmark_for(start, end)
+    elif benchmark is not None:
+        benchmark = _naive_sessions(benchmark)
 
     funcs = algorithm.functions()
+    captured = {}
+    funcs["analyze"] = _capturing(funcs["analyze"], captured)
     bar = None
     if progress and len(sessions) > 60:
         from tqdm import tqdm
@@ -194,6 +205,7 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
         capital_base=float(capital_base), data_frequency=data_frequency,
         bundle=bundle, metrics_set=metrics_set, params=dict(params or {}),
         runtime_s=time.perf_counter() - t0,
+        pvr_summary=captured.get("pvr"),
     )
 
 
@@ -204,3 +216,24 @@ def _ticking(before_trading_start, bar):
             before_trading_start(context, data)
 
     return wrapped
+
+
+def _capturing(analyze, captured):
+    """Wrap ``analyze`` to keep the metrics set's end-of-run summary."""
+    def wrapped(context, perf):
+        report = getattr(context, "risk_report", None) or {}
+        if "pvr" in report:
+            captured["pvr"] = report["pvr"]
+        if analyze is not None:
+            analyze(context, perf)
+
+    return wrapped
+
+
+def _naive_sessions(returns):
+    """zipline reindexes benchmark returns on naive sessions; a tz-aware index
+    would match nothing and silently become a zero benchmark."""
+    returns = returns.copy()
+    if getattr(returns.index, "tz", None) is not None:
+        returns.index = returns.index.tz_convert("UTC").tz_localize(None).normalize()
+    return returns

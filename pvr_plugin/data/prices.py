@@ -51,12 +51,14 @@ def load_index(start=None, end=None):
     return _read_all().loc[start:end, INDEX_NAME].copy()
 
 
-def index_returns(start=None, end=None, tz="UTC"):
+def index_returns(start=None, end=None, tz=None):
     """Daily simple returns (fractions) of the S&P 500 index.
 
     The first session's return is 0 when ``start`` is the first embedded
     session, otherwise it is computed from the previous embedded close. The
-    index is tz-aware (``tz``) because zipline's benchmark source wants UTC.
+    index is naive session dates, which is what zipline's benchmark source
+    matches against (a UTC index silently matches nothing: a zero benchmark);
+    pass ``tz`` to localize it.
     """
     closes = _read_all()[INDEX_NAME]
     rets = closes.pct_change().fillna(0.0).loc[start:end].copy()
