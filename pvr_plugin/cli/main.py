@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "run": ("pvr_plugin.cli.run", "run"),
     "demo": ("pvr_plugin.cli.run", "demo"),
     "inversions": ("pvr_plugin.cli.inversions", "inversions"),
+    "factsheet": ("pvr_plugin.cli.factsheet", "factsheet"),
 }
 
 

@@ -302,8 +302,8 @@ def read_returns(source, column=None, kind="auto", unit="auto", name=None):
     ----------
     source : str, os.PathLike, pd.Series or pd.DataFrame
         A CSV file (a date column and a returns or price/NAV column), a
-        pickle (``.pkl``/``.pickle``, e.g. a zipline performance frame saved
-        by ``pvr run --out``), a Series of returns, or a DataFrame (a zipline
+        pickle (``.pkl``/``.pickle``) or parquet file (e.g. a zipline
+        performance frame saved by ``pvr run --out``), a Series of returns, or a DataFrame (a zipline
         performance frame uses its ``returns`` column). Pickles can run code
         when read: only load your own files.
     column : str, optional
@@ -338,11 +338,14 @@ def read_returns(source, column=None, kind="auto", unit="auto", name=None):
         raise PvrInputError(f"{label}: is a folder, not a file")
     stem = os.path.splitext(os.path.basename(path))[0]
     lower = path.lower()
-    if lower.endswith((".pkl", ".pickle")):
+    if lower.endswith((".pkl", ".pickle", ".parquet")):
         try:
-            obj = pd.read_pickle(path)
-        except Exception as exc:  # any unpickling failure is a bad file
-            raise PvrInputError(f"{label}: cannot read pickle ({type(exc).__name__}: {exc})") from None
+            obj = pd.read_parquet(path) if lower.endswith(".parquet") else pd.read_pickle(path)
+        except ImportError:
+            raise PvrInputError(f"{label}: reading parquet needs pyarrow (pip install pyarrow)") from None
+        except Exception as exc:  # any unpickling / parquet failure is a bad file
+            first = (str(exc).strip().splitlines() or [""])[0][:120]
+            raise PvrInputError(f"{label}: cannot read the file ({type(exc).__name__}: {first})") from None
         if isinstance(obj, pd.Series):
             obj = obj.to_frame(name=obj.name if obj.name is not None else "returns")
         if not isinstance(obj, pd.DataFrame):

@@ -1,0 +1,301 @@
+"""The factsheet configuration file (TOML): title, data options and widgets.
+
+Read with the standard library's :mod:`tomllib`. Every mistake raises
+:class:`~pvr_plugin.errors.PvrInputError` with one line naming the key
+(``widgets[2].path``) and the problem. Files named in the config are read
+here, relative to the config file's folder, so that a bad file is reported
+before anything is written.
+
+See docs/factsheet.md for the format.
+"""
+import os
+import tomllib
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pvr_plugin.errors import PvrInputError
+from pvr_plugin.core.factsheet._parse import DATE_COLUMNS, parse_dates, to_floats
+from pvr_plugin.core.factsheet.report import ANALYTICS_WIDGETS, COMMON_OPTIONS, WIDGET_OPTIONS
+
+BASIC_WIDGETS = {
+    "free_text": ("text", "title"),
+    "key_value": ("csv", "title"),
+    "table": ("csv", "title"),
+    "image": ("path", "title", "caption"),
+    "time_series": ("csv", "title"),
+}
+TOP_KEYS = ("title", "description", "paper", "data", "widgets")
+DATA_KEYS = ("returns", "column", "benchmarks", "primary", "risk_free", "risk_free_unit",
+             "start", "end", "period", "returns_unit", "name")
+PAPERS = ("a4", "letter")
+MAX_TEXT = 200
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+MAX_TABLE_ROWS = 50
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+@dataclass(frozen=True)
+class Widget:
+    """One widget of the page.
+
+    Attributes
+    ----------
+    type : str
+        An analytics widget (:data:`~.report.ANALYTICS_WIDGETS`) or a basic
+        one (``free_text``, ``key_value``, ``table``, ``image``,
+        ``time_series``).
+    options : dict
+        As written in the config (analytics options are checked when the
+        report is built).
+    content : object
+        Basic widgets only: the text, a list of (key, value) pairs, a
+        DataFrame, ``(bytes, mime type)`` for an image.
+    """
+
+    type: str
+    options: dict = field(default_factory=dict)
+    content: object = None
+
+    @property
+    def is_analytics(self):
+        return self.type in ANALYTICS_WIDGETS
+
+
+@dataclass(frozen=True)
+class FactsheetConfig:
+    """A parsed, checked configuration.
+
+    Attributes
+    ----------
+    title, description : str or None
+    paper : str
+        ``'a4'`` or ``'letter'``, the page size of the PDF and print CSS.
+    data : dict
+        Data options (returns, benchmarks, primary, risk_free, start, end...).
+    widgets : tuple of Widget
+        In page order; empty means the default set.
+    path : str or None
+        The file read.
+    """
+
+    title: str = None
+    description: str = None
+    paper: str = "a4"
+    data: dict = field(default_factory=dict)
+    widgets: tuple = ()
+    path: str = None
+
+
+def _str(value, key, limit=None):
+    if not isinstance(value, str):
+        raise PvrInputError(f"{key}: give a text, got {type(value).__name__}")
+    if limit is not None and len(value) > limit:
+        raise PvrInputError(f"{key}: {len(value)} characters, at most {limit}")
+    return value
+
+
+def _path(base, value, key):
+    _str(value, key)
+    path = value if os.path.isabs(value) else os.path.join(base, value)
+    if not os.path.isfile(path):
+        raise PvrInputError(f"{key}: no such file {value!r}")
+    return path
+
+
+def _read_csv(path, key):
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise PvrInputError(f"{key}: {os.path.basename(path)} is not a readable CSV ({first})") from None
+    if frame.shape[0] == 0:
+        raise PvrInputError(f"{key}: {os.path.basename(path)} has no data rows")
+    return frame
+
+
+def _key_value(path, key):
+    frame = _read_csv(path, key)
+    lower = {c.strip().lower(): c for c in frame.columns}
+    if "key" in lower and "value" in lower:
+        k, v = lower["key"], lower["value"]
+    elif frame.shape[1] == 2:
+        k, v = frame.columns
+    else:
+        raise PvrInputError(
+            f"{key}: {os.path.basename(path)} needs two columns, key and value; "
+            f"found {', '.join(frame.columns)}"
+        )
+    if len(frame) > MAX_TABLE_ROWS:
+        raise PvrInputError(f"{key}: {len(frame)} rows, at most {MAX_TABLE_ROWS} fit the page")
+    return [(str(a), str(b)) for a, b in zip(frame[k], frame[v])]
+
+
+def _table(path, key):
+    frame = _read_csv(path, key)
+    if len(frame) > MAX_TABLE_ROWS:
+        raise PvrInputError(f"{key}: {len(frame)} rows, at most {MAX_TABLE_ROWS} fit the page")
+    return frame
+
+
+def _time_series(path, key):
+    try:
+        frame = pd.read_csv(path, float_precision="round_trip")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise PvrInputError(f"{key}: {os.path.basename(path)} is not a readable CSV ({first})") from None
+    if frame.shape[0] == 0 or frame.shape[1] < 2:
+        raise PvrInputError(f"{key}: {os.path.basename(path)} needs a date column and at least one value column")
+    lower = {str(c).strip().lower(): c for c in frame.columns}
+    date_col = next((lower[d] for d in DATE_COLUMNS if d in lower), frame.columns[0])
+    label = f"{key} ({os.path.basename(path)})"
+    dates = parse_dates(frame[date_col], label, str(date_col))
+    out = {}
+    for col in frame.columns:
+        if col != date_col:
+            out[str(col)] = to_floats(frame[col], dates, label, str(col))
+    series = pd.DataFrame(out, index=pd.DatetimeIndex(dates, name="date")).sort_index()
+    if series.index.duplicated().any():
+        raise PvrInputError(f"{label}: duplicate date {series.index[series.index.duplicated()][0]:%Y-%m-%d}")
+    return series
+
+
+def _image(path, key):
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in IMAGE_TYPES:
+        raise PvrInputError(f"{key}: {os.path.basename(path)} is not .png, .jpg or .jpeg")
+    size = os.path.getsize(path)
+    if size > MAX_IMAGE_BYTES:
+        raise PvrInputError(f"{key}: {os.path.basename(path)} is {size / 2 ** 20:.1f} MB, at most 2 MB")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    is_png = data.startswith(b"\x89PNG\r\n\x1a\n")
+    is_jpeg = data.startswith(b"\xff\xd8\xff")
+    if (ext == ".png" and not is_png) or (ext != ".png" and not is_jpeg):
+        raise PvrInputError(f"{key}: {os.path.basename(path)} is not a valid {ext[1:].upper()} image")
+    return data, IMAGE_TYPES[ext]
+
+
+def _basic(wtype, opts, base, key):
+    allowed = BASIC_WIDGETS[wtype]
+    unknown = sorted(set(opts) - set(allowed))
+    if unknown:
+        raise PvrInputError(f"{key}.{unknown[0]}: not an option of {wtype} (options: {', '.join(allowed)})")
+    for k in ("title", "caption"):
+        if k in opts:
+            _str(opts[k], f"{key}.{k}", 120)
+    if wtype == "free_text":
+        if "text" not in opts:
+            raise PvrInputError(f"{key}.text: missing (free text, up to {MAX_TEXT} characters)")
+        return _str(opts["text"], f"{key}.text", MAX_TEXT)
+    field_name = "path" if wtype == "image" else "csv"
+    if field_name not in opts:
+        raise PvrInputError(f"{key}.{field_name}: missing")
+    path = _path(base, opts[field_name], f"{key}.{field_name}")
+    reader = {"key_value": _key_value, "table": _table, "image": _image, "time_series": _time_series}[wtype]
+    return reader(path, f"{key}.{field_name}")
+
+
+def parse_config(doc, base="."):
+    """Check a config document (already parsed TOML) and load the files it names.
+
+    Parameters
+    ----------
+    doc : dict
+    base : str
+        Folder that relative paths start from.
+
+    Returns
+    -------
+    FactsheetConfig
+    """
+    unknown = sorted(set(doc) - set(TOP_KEYS))
+    if unknown:
+        raise PvrInputError(f"{unknown[0]}: unknown key (top-level keys: {', '.join(TOP_KEYS)})")
+    title = _str(doc["title"], "title", 120) if "title" in doc else None
+    description = _str(doc["description"], "description", 400) if "description" in doc else None
+    paper = doc.get("paper", "a4")
+    if paper not in PAPERS:
+        raise PvrInputError(f"paper: {paper!r}; one of {', '.join(PAPERS)}")
+    data = doc.get("data", {})
+    if not isinstance(data, dict):
+        raise PvrInputError("data: give a table ([data])")
+    bad = sorted(set(data) - set(DATA_KEYS))
+    if bad:
+        raise PvrInputError(f"data.{bad[0]}: unknown key (keys: {', '.join(DATA_KEYS)})")
+    data = dict(data)
+    if "returns" in data:
+        data["returns"] = _path(base, data["returns"], "data.returns")
+    if "benchmarks" in data:
+        bms = data["benchmarks"]
+        if isinstance(bms, str):
+            bms = [bms]
+        if not isinstance(bms, list) or not all(isinstance(b, str) for b in bms):
+            raise PvrInputError("data.benchmarks: give a list of names or CSV paths")
+        data["benchmarks"] = [
+            os.path.join(base, b) if not os.path.isabs(b) and os.path.exists(os.path.join(base, b)) else b
+            for b in bms
+        ]
+    rf = data.get("risk_free")
+    if isinstance(rf, str) and os.path.exists(os.path.join(base, rf)):
+        data["risk_free"] = os.path.join(base, rf)
+    for k in ("start", "end"):
+        if k in data and not isinstance(data[k], str):
+            data[k] = str(data[k])  # TOML dates arrive as datetime.date
+
+    widgets = doc.get("widgets", [])
+    if not isinstance(widgets, list):
+        raise PvrInputError("widgets: give an array of tables ([[widgets]])")
+    out = []
+    for i, item in enumerate(widgets):
+        key = f"widgets[{i}]"
+        if not isinstance(item, dict):
+            raise PvrInputError(f"{key}: give a table with a type")
+        wtype = item.get("type")
+        if wtype is None:
+            raise PvrInputError(f"{key}.type: missing")
+        opts = {k: v for k, v in item.items() if k != "type"}
+        for k in ("start", "end"):
+            if k in opts and not isinstance(opts[k], str):
+                opts[k] = str(opts[k])
+        if wtype in BASIC_WIDGETS:
+            out.append(Widget(wtype, opts, _basic(wtype, opts, base, key)))
+        elif wtype in ANALYTICS_WIDGETS:
+            allowed = set(WIDGET_OPTIONS[wtype]) | set(COMMON_OPTIONS)
+            unknown = sorted(set(opts) - allowed)
+            if unknown:
+                raise PvrInputError(
+                    f"{key}.{unknown[0]}: not an option of {wtype} (options: {', '.join(sorted(allowed))})"
+                )
+            out.append(Widget(wtype, opts))
+        else:
+            raise PvrInputError(
+                f"{key}.type: unknown widget {wtype!r}; one of "
+                f"{', '.join(list(BASIC_WIDGETS) + list(ANALYTICS_WIDGETS))}"
+            )
+    return FactsheetConfig(title=title, description=description, paper=paper, data=data,
+                           widgets=tuple(out))
+
+
+def load_config(path):
+    """Read and check a factsheet TOML file; see :func:`parse_config`."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise PvrInputError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PvrInputError(f"{path}: not valid TOML ({exc})") from None
+    cfg = parse_config(doc, base=os.path.dirname(os.path.abspath(path)))
+    return FactsheetConfig(title=cfg.title, description=cfg.description, paper=cfg.paper,
+                           data=cfg.data, widgets=cfg.widgets, path=path)
+
+
+def analytics_requests(config):
+    """``(type, options)`` of the config's analytics widgets, in page order, for the report."""
+    return [(w.type, dict(w.options)) for w in config.widgets if w.is_analytics]
+
+
+__all__ = ["BASIC_WIDGETS", "FactsheetConfig", "Widget", "analytics_requests", "load_config",
+           "parse_config"]

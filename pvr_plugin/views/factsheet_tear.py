@@ -1,0 +1,286 @@
+"""Factsheet figures in the style of pyfolio's tear sheets.
+
+:func:`create_factsheet_tear_sheet` stacks the factsheet charts in gridspec
+rows (cumulative performance, underwater, annual returns and the monthly
+distribution, the monthly heatmap, the return report and the expected
+shortfall) and returns the tables as DataFrames. The ``plot_*`` functions
+each draw one chart on a given axis, from a
+:class:`~pvr_plugin.core.factsheet.report.WidgetResult`'s data, and are
+reused by the HTML factsheet. Works under the Agg backend.
+"""
+import numpy as np
+import pandas as pd
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from pvr_plugin.core.factsheet import factsheet
+from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, statistics_table
+
+STRATEGY_COLOR = "#2a7ab0"
+BENCH_COLORS = ("#7f7f7f", "#e08a2c", "#5aa05a", "#a05a9c", "#b0a030")
+LOSS_COLOR = "#c0392b"
+STYLE = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "legend.frameon": False,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "pvr-factsheet",
+}
+PCT = FuncFormatter(lambda y, _: f"{y * 100:.0f}%")
+PCT1 = FuncFormatter(lambda y, _: f"{y * 100:.1f}%")
+
+
+def _colors(names, strategy):
+    out, k = {}, 0
+    for name in names:
+        if name == strategy:
+            out[name] = STRATEGY_COLOR
+        else:
+            out[name] = BENCH_COLORS[k % len(BENCH_COLORS)]
+            k += 1
+    return out
+
+
+def plot_cumulative(curves, ax, strategy=None, log=False):
+    """Cumulative returns (fractions) of the strategy and benchmarks.
+
+    Parameters
+    ----------
+    curves : dict
+        Name -> Series of cumulative returns (``WidgetResult.frames['curves']``).
+    ax : matplotlib Axes
+    strategy : str, optional
+        Drawn thicker, on top. The first curve by default.
+    log : bool
+        Log scale of growth of 1.
+    """
+    names = list(curves)
+    strategy = strategy or names[0]
+    colors = _colors(names, strategy)
+    for name in names[::-1]:
+        c = curves[name]
+        if len(c) == 0:
+            continue
+        y = (1.0 + c) if log else c
+        ax.plot(c.index, y.to_numpy(), color=colors[name], lw=1.4 if name == strategy else 0.9,
+                label=name, zorder=3 if name == strategy else 2)
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylabel("growth of 1")
+    else:
+        ax.yaxis.set_major_formatter(PCT)
+        ax.axhline(0.0, color="black", lw=0.6)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", ncol=min(4, len(names)))
+    ax.set_title("Cumulative performance")
+    return ax
+
+
+def plot_underwater(underwater, ax):
+    """Drawdown from the running peak (fractions), filled."""
+    ax.fill_between(underwater.index, underwater.to_numpy(), 0.0, color=LOSS_COLOR, alpha=0.6, lw=0)
+    ax.yaxis.set_major_formatter(PCT)
+    ax.set_title("Underwater (drawdown from peak)")
+    return ax
+
+
+def plot_monthly_distribution(edges, counts, ax, strategy=None):
+    """Months per return bucket, one bar group per bucket, one bar per series."""
+    names = list(counts)
+    strategy = strategy or names[0]
+    colors = _colors(names, strategy)
+    edges = np.asarray(edges)
+    width = np.diff(edges)
+    k = len(names)
+    for i, name in enumerate(names):
+        ax.bar(edges[:-1] + width * (i + 0.5) / k, counts[name], width=width / k * 0.95,
+               color=colors[name], label=name, align="center")
+    ax.axvline(0.0, color="black", lw=0.6)
+    ax.xaxis.set_major_formatter(PCT)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("months")
+    ax.legend(loc="upper left")
+    ax.set_title("Distribution of monthly returns")
+    return ax
+
+
+def plot_annual_returns(table, ax):
+    """Calendar-year returns as horizontal bars (the ``Year`` column of the monthly table)."""
+    yearly = table["Year"].dropna()
+    colors = [STRATEGY_COLOR if v >= 0 else LOSS_COLOR for v in yearly.to_numpy()]
+    ax.barh([str(y) for y in yearly.index], yearly.to_numpy(), color=colors)
+    ax.axvline(yearly.mean(), color="black", ls="--", lw=0.8, label="mean")
+    ax.xaxis.set_major_formatter(PCT)
+    ax.invert_yaxis()
+    step = 1 if len(yearly) <= 12 else 2 if len(yearly) <= 30 else 5
+    for i, label in enumerate(ax.get_yticklabels()):
+        label.set_visible(i % step == 0)
+    ax.legend(loc="lower right")
+    ax.set_title("Annual returns")
+    return ax
+
+
+def plot_monthly_heatmap(table, ax, annotate=True):
+    """Year x month grid of monthly returns, red for losses, green for gains."""
+    grid = table.drop(columns="Year").to_numpy(dtype=float)
+    lim = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 0.1
+    ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=-lim, vmax=lim, aspect="auto")
+    ax.set_xticks(range(12), table.columns[:12])
+    ax.set_yticks(range(len(table)), [str(y) for y in table.index])
+    ax.grid(False)
+    if annotate:
+        size = 7 if len(table) <= 12 else 5.5
+        for (i, j), v in np.ndenumerate(grid):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v * 100:.1f}", ha="center", va="center", fontsize=size)
+    ax.set_title("Monthly returns (%)")
+    return ax
+
+
+def plot_return_report(table, ax):
+    """Best, worst, mean, median and last return of each rolling window."""
+    x = np.arange(len(table))
+    ax.vlines(x, table["worst"], table["best"], color="#999999", lw=6, alpha=0.5, label="worst to best")
+    ax.scatter(x, table["mean"], marker="_", s=160, color="black", label="mean", zorder=3)
+    ax.scatter(x, table["median"], marker="o", s=14, color=STRATEGY_COLOR, label="median", zorder=3)
+    ax.scatter(x, table["last"], marker="D", s=16, color="#e08a2c", label="last", zorder=4)
+    ax.axhline(0.0, color="black", lw=0.6)
+    ax.set_xticks(x, list(table.index))
+    ax.yaxis.set_major_formatter(PCT)
+    ax.legend(loc="upper left", ncol=2)
+    ax.set_title("Return report (rolling windows)")
+    return ax
+
+
+def plot_expected_shortfall(monthly, var, es, confidence, ax):
+    """Histogram of monthly returns with the VaR and expected shortfall marked."""
+    m = np.asarray(monthly, dtype=float)
+    ax.hist(m, bins=min(40, max(10, len(m) // 6)), color=STRATEGY_COLOR, alpha=0.8)
+    if np.isfinite(var):
+        ax.axvline(var, color="#e08a2c", lw=1.2, label=f"VaR {confidence:.0%}: {var * 100:.1f}%")
+    if np.isfinite(es):
+        ax.axvline(es, color=LOSS_COLOR, lw=1.2, ls="--", label=f"ES {confidence:.0%}: {es * 100:.1f}%")
+    ax.xaxis.set_major_formatter(PCT)
+    ax.legend(loc="upper left")
+    ax.set_title("Expected shortfall (monthly)")
+    return ax
+
+
+def plot_time_series(frame, ax, title=None):
+    """A user time series (basic widget): one line per column."""
+    for i, col in enumerate(frame.columns):
+        color = STRATEGY_COLOR if i == 0 else BENCH_COLORS[(i - 1) % len(BENCH_COLORS)]
+        ax.plot(frame.index, frame[col].to_numpy(), lw=1.0, label=str(col), color=color)
+    if frame.shape[1] > 1:
+        ax.legend(loc="upper left")
+    ax.set_title(title or "Time series")
+    return ax
+
+
+def _tables(report):
+    s = report.sections
+    stats = s["performance_metrics"].data
+    tables = {
+        "return_statistics": statistics_table(stats, RETURN_STAT_KEYS),
+        "risk_statistics": statistics_table(stats, RISK_STAT_KEYS),
+        "drawdowns": s["drawdown_report"].frames["table"],
+        "monthly_returns": s["historical_performance"].frames["table"],
+        "return_report": s["return_report"].frames["table"],
+        "worst_months": s["worst_months"].frames["table"],
+        "expected_shortfall": s["expected_shortfall"].frames["table"],
+    }
+    if "pvr" in s:
+        tables["pvr"] = pd.Series(s["pvr"].data, name=report.name, dtype=float).to_frame()
+    return tables
+
+
+def create_factsheet_tear_sheet(returns, benchmark_rets=("SP500",), risk_free=None, start=None,
+                                end=None, primary=None, top_n=5, confidence=0.95, windows=None,
+                                return_fig=False, report=None):
+    """Factsheet figures and tables for a return series, pyfolio style.
+
+    Parameters
+    ----------
+    returns : pd.Series, pd.DataFrame, or path
+        Daily (or weekly / monthly) simple returns as fractions, a zipline
+        performance frame, or a CSV / pickle; see
+        :func:`pvr_plugin.core.factsheet.inputs.read_returns`.
+    benchmark_rets : sequence, dict, pd.Series or None
+        Benchmarks: built-in names (``'SP500'``, ``'SPY'``), CSV paths,
+        Series, or a dict of name -> any of those. The first is the primary
+        unless ``primary`` says otherwise. ``None`` or empty: no benchmark.
+    risk_free : None, float, str or pd.Series
+        Annual risk-free yield: ``None`` uses the 3-month T-bill where it
+        covers the returns and zero otherwise (the tables say which).
+    start, end : date-like, optional
+    primary : str, optional
+    top_n, confidence, windows
+        Drawdown count, expected-shortfall confidence level, return-report
+        windows (``['1M', '3M', ...]``).
+    return_fig : bool
+        Also return the figure.
+    report : FactsheetReport, optional
+        Use an already computed report instead of the arguments above.
+
+    Returns
+    -------
+    dict of DataFrame, or (Figure, dict of DataFrame) with ``return_fig``
+        Tables: ``return_statistics``, ``risk_statistics`` (one column per
+        series), ``drawdowns``, ``monthly_returns``, ``return_report``,
+        ``worst_months``, ``expected_shortfall``, and ``pvr`` when the input
+        carries PvR columns. Values are fractions.
+    """
+    if report is None:
+        kw = {"top_n": top_n, "confidence": confidence}
+        if windows is not None:
+            kw["windows"] = windows
+        if benchmark_rets is None:
+            benchmark_rets = ()
+        report = factsheet(returns, benchmarks=benchmark_rets, primary=primary, risk_free=risk_free,
+                           start=start, end=end, **kw)
+    s = report.sections
+    hist = s["historical_performance"].frames["table"]
+    n_years = len(hist)
+    heat_rows = max(2, int(np.ceil(n_years * 0.2 / 1.4)))
+    rows = 3 + 1 + 2 + heat_rows + 2
+    height = rows * 1.4
+    with matplotlib.rc_context(STYLE):
+        if return_fig:
+            fig = Figure(figsize=(14, height))
+        else:
+            import matplotlib.pyplot as plt
+            fig = plt.figure(figsize=(14, height))
+        gs = fig.add_gridspec(rows, 2, hspace=1.0, wspace=0.25, top=1 - 0.75 / height,
+                              bottom=0.45 / height)
+        r = 0
+        ax_cum = fig.add_subplot(gs[r:r + 3, :])
+        plot_cumulative(s["cumulative_performance"].frames["curves"], ax_cum, strategy=report.name)
+        r += 3
+        ax_uw = fig.add_subplot(gs[r, :], sharex=ax_cum)
+        plot_underwater(s["drawdown_report"].frames["underwater"], ax_uw)
+        r += 1
+        plot_annual_returns(hist, fig.add_subplot(gs[r:r + 2, 0]))
+        dist = s["monthly_distribution"].frames
+        counts = s["monthly_distribution"].data["counts"]
+        plot_monthly_distribution(dist["edges"], counts, fig.add_subplot(gs[r:r + 2, 1]),
+                                  strategy=report.name)
+        r += 2
+        plot_monthly_heatmap(hist, fig.add_subplot(gs[r:r + heat_rows, :]), annotate=n_years <= 40)
+        r += heat_rows
+        plot_return_report(s["return_report"].frames["table"], fig.add_subplot(gs[r:r + 2, 0]))
+        es = s["expected_shortfall"].data
+        mine = es["series"][report.name]
+        plot_expected_shortfall(dist["monthly"][report.name], mine["var_monthly"], mine["es_monthly"],
+                                es["confidence"], fig.add_subplot(gs[r:r + 2, 1]))
+        fig.suptitle(f"{report.name}: {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}",
+                     x=0.125, y=1 - 0.2 / height, ha="left", fontweight="bold")
+    tables = _tables(report)
+    if return_fig:
+        return fig, tables
+    return tables
