@@ -50,7 +50,7 @@ def inversions(file, top, bottom, rolling, percent, periods_per_year, date_colum
     from pvr_plugin.core.inversion import analyze_inversions
     from pvr_plugin.core.inversion_io import load_bucket_returns
     from pvr_plugin.views.inversion_tear import figure_png, plot_inversions
-    from pvr_plugin.views.inversion_text import summary_lines
+    from pvr_plugin.views.inversion_text import episodes_csv_text, summary_lines
 
     units = None if percent is None else ("percent" if percent else "fraction")
     columns = None
@@ -76,15 +76,6 @@ def inversions(file, top, bottom, rolling, percent, periods_per_year, date_colum
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {episodes_path} ({len(result.episodes)} episodes) and {figure_path}.")
-
-
-def episodes_csv_text(result):
-    """The episode table as CSV text: ISO dates, spreads as fractions."""
-    table = result.episodes.copy()
-    for column in ("start", "end"):
-        table[column] = [ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
-                         for ts in table[column]]
-    return table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
 
 
 def write_atomic(path, data):

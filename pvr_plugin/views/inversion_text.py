@@ -92,6 +92,14 @@ def summary_lines(result):
     return lines
 
 
+def episodes_csv_text(result):
+    """The episode table as CSV text: ISO dates, spreads as fractions."""
+    table = result.episodes.copy()
+    for column in ("start", "end"):
+        table[column] = [_day(ts) for ts in table[column]]
+    return table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+
+
 def summary_text(result):
     """:func:`summary_lines` joined with newlines."""
     return "\n".join(summary_lines(result))
