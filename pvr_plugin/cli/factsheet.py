@@ -21,7 +21,7 @@ def _check_out(path, flag, inputs):
     if os.path.isdir(path):
         raise PvrInputError(f"{flag} {path}: is a folder")
     for src in inputs:
-        if src and os.path.exists(src) and os.path.samefile(src, path):
+        if src and os.path.exists(src) and os.path.exists(path) and os.path.samefile(src, path):
             raise PvrInputError(f"{flag} {path}: would overwrite an input file")
 
 

@@ -27,6 +27,17 @@ from pvr_plugin.views import factsheet_tear as tear
 MM = 1 / 25.4  # inches per millimetre
 COL_MM = {1: 60.0, 2: 124.0, 3: 188.0}
 DEFAULT_MAX_YEARS = 10
+PAGE_HEIGHT_MM = {"a4": 297.0, "letter": 279.4}
+MARGIN_MM = 10
+# Nothing may be fetched: inline styles and script, data: images only.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+# Printing: shrink the page (to 60% at most) when it is taller than the paper.
+FIT_SCRIPT = (
+    "(function(){var p=document.querySelector('.page');"
+    "var mm=p.getBoundingClientRect().width/190;var h=p.scrollHeight/mm;"
+    "if(h>AVAIL_MM){document.documentElement.style.setProperty("
+    "'--fit',Math.max(AVAIL_MM/h,0.6).toFixed(4));}})();"
+)
 LABELS = {
     "total_return": "Total return", "cagr": "CAGR", "ytd": "Year to date", "ror_3m": "3 month ROR",
     "ror_6m": "6 month ROR", "ror_1y": "1 year ROR", "ror_3y": "3 year ROR",
@@ -67,25 +78,27 @@ CHART_STYLE = dict(tear.STYLE, **{
 CSS = """
 *{box-sizing:border-box}
 html{background:#e9ecef}
-body{margin:0;font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;font-size:7pt;color:#222}
+body{margin:0;font-family:"DejaVu Sans","Liberation Sans",Arial,sans-serif;font-size:6.6pt;line-height:1.2;color:#222}
 .page{width:190mm;margin:6mm auto;background:#fff;padding:0;box-shadow:0 0 4mm rgba(0,0,0,.15)}
 header{border-bottom:0.6mm solid #2a7ab0;padding:2mm 2mm 1.5mm}
 header h1{font-size:14pt;margin:0 0 .8mm;color:#1d3f5e}
 header .desc{margin:0 0 .8mm;font-size:7.5pt}
 header .meta{margin:0;color:#555;font-size:6.5pt}
-.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:2.5mm;padding:2.5mm 2mm;grid-auto-flow:row dense}
+.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:2mm 2.5mm;padding:2mm 2mm;grid-auto-flow:row dense}
 .widget{break-inside:avoid;page-break-inside:avoid;min-width:0}
 .span-2{grid-column:span 2}.span-3{grid-column:span 3}
-.widget h2{font-size:7.5pt;margin:0 0 .8mm;padding-bottom:.4mm;border-bottom:0.25mm solid #ccd;color:#1d3f5e}
+.span-1 th,.span-1 td{padding:.1mm .35mm}
+.widget h2{font-size:7.3pt;margin:0 0 .6mm;padding-bottom:.3mm;border-bottom:0.25mm solid #ccd;color:#1d3f5e}
 .widget .sub{font-weight:normal;color:#666;font-size:6pt}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
-th,td{padding:.25mm .8mm;text-align:right;white-space:nowrap}
+th,td{padding:.1mm .6mm;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 thead th{border-bottom:0.2mm solid #999;font-weight:bold;color:#333}
 tbody tr:nth-child(even){background:#f5f7fa}
 td.na{color:#999}
 td.neg{color:#b03020}
-.heat td{font-size:5.8pt;padding:.2mm .5mm}
+.heat td,.heat th{font-size:5.8pt;padding:.1mm .4mm}
+thead tr.group th{border-bottom:0;text-align:center;font-weight:normal;color:#666}
 svg{display:block;width:100%;height:auto}
 img{max-width:100%;max-height:45mm;display:block;margin:auto}
 .free{font-size:7.5pt;line-height:1.35;margin:0}
@@ -93,7 +106,7 @@ footer{border-top:0.25mm solid #ccd;margin:0 2mm;padding:1mm 0 2mm;color:#666;fo
 footer p{margin:.3mm 0}
 @media print{
   html{background:#fff}
-  .page{margin:0;box-shadow:none}
+  .page{margin:0;box-shadow:none;zoom:var(--fit,1)}
   body{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
 """
@@ -145,11 +158,12 @@ def _kv_table(rows):
     return f"<table><tbody>{body}</tbody></table>"
 
 
-def _grid_table(header, rows, cls=""):
+def _grid_table(header, rows, cls="", group=None):
     head = "".join(f"<th>{_esc(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(r) + "</tr>" for r in rows)
     klass = f' class="{cls}"' if cls else ""
-    return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    top = f'<tr class="group">{group}</tr>' if group else ""
+    return f"<table{klass}><thead>{top}<tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 # --------------------------------------------------------------------------- widgets
@@ -157,14 +171,14 @@ def _grid_table(header, rows, cls=""):
 def _w_cumulative(w, report):
     curves = w.frames["curves"]
     return _svg(lambda ax: (tear.plot_cumulative(curves, ax, strategy=report.name), ax.set_title("")),
-                SPANS["cumulative_performance"], 52)
+                SPANS["cumulative_performance"], 46)
 
 
 def _w_distribution(w, report):
     d = w.data
     return _svg(lambda ax: (tear.plot_monthly_distribution(d["edges"], d["counts"], ax,
                                                            strategy=report.name), ax.set_title("")),
-                1, 44)
+                1, 40)
 
 
 def _w_drawdowns(w, report):
@@ -185,8 +199,9 @@ def _w_es(w, report):
         rows.append([f"<td>{_esc(name)}</td>"] + [
             _fmt(v[k], reason=w.reasons.get(f"series.{name}.{k}"))
             for k in ("var_periodic", "es_periodic", "var_monthly", "es_monthly")])
-    per = {"daily": "day", "weekly": "week"}.get(report.period, "period")
-    table = _grid_table(["", f"VaR {per}", f"ES {per}", "VaR month", "ES month"], rows)
+    per = {"daily": "daily", "weekly": "weekly"}.get(report.period, "per period")
+    table = _grid_table(["", "VaR", "ES", "VaR", "ES"], rows,
+                        group=f'<th></th><th colspan="2">{per}</th><th colspan="2">monthly</th>')
     return table + f'<p class="sub">confidence {d["confidence"]:.0%}: ES is the mean of the worst {d["alpha"]:.0%}</p>'
 
 
@@ -282,7 +297,7 @@ def _basic_body(widget):
         cap = widget.options.get("caption")
         return f'<img src="{src}" alt="{_esc(alt)}">' + (f'<p class="sub">{_esc(cap)}</p>' if cap else "")
     if t == "time_series":
-        return _svg(lambda ax: (tear.plot_time_series(c, ax), ax.set_title("")), 2, 45)
+        return _svg(lambda ax: (tear.plot_time_series(c, ax), ax.set_title("")), 2, 36)
     raise ValueError(t)
 
 
@@ -331,12 +346,13 @@ def render_factsheet_html(report, config=None, title=None, description=None, pap
     title = title or (config.title if config else None) or f"{report.name} factsheet"
     description = description if description is not None else (config.description if config else None)
     paper = paper or (config.paper if config else "a4")
-    sections = []
+    sections, shown = [], []
     widgets = list(config.widgets) if config and config.widgets else None
     if widgets is None:
         for i, (wtype, w) in enumerate(report.sections.items()):
             body = ANALYTICS_RENDER[wtype](w, report)
             sections.append(_section(wtype, TITLES[wtype], body, i, _subtitle(w, report)))
+            shown.append(w)
     else:
         n_analytics = sum(1 for wd in widgets if wd.is_analytics)
         if len(report.widgets) != n_analytics:
@@ -348,6 +364,7 @@ def render_factsheet_html(report, config=None, title=None, description=None, pap
                 body = ANALYTICS_RENDER[w.type](w, report)
                 head = w.options.get("title") or TITLES[w.type]
                 sections.append(_section(w.type, head, body, i, _subtitle(w, report)))
+                shown.append(w)
             else:
                 head = widget.options.get("title", TITLES[widget.type])
                 sections.append(_section(widget.type, head, _basic_body(widget), i))
@@ -357,27 +374,30 @@ def render_factsheet_html(report, config=None, title=None, description=None, pap
             f" &middot; benchmarks: {_esc(bench) or 'none'}"
             f" &middot; risk-free: {_esc(report.risk_free_source)}")
     notes = [f"<p>{_esc(n)}</p>" for n in report.notes]
-    reasons = report.nan_reasons
-    if reasons:
-        seen = []
-        for key, why in reasons.items():
+    seen = []
+    for w in shown:
+        for why in w.reasons.values():
             if why not in seen:
                 seen.append(why)
+    if seen:
         shown = "; ".join(seen[:6]) + (f"; and {len(seen) - 6} more (JSON nan_reasons)" if len(seen) > 6 else "")
         notes.append(f"<p>n/a: {_esc(shown)}</p>")
     notes.append("<p>Returns are compounded; percentages are of capital; ratios annualised with "
                  f"{report.annualization} periods a year. Generated by pvr-plugin.</p>")
     size = "A4" if paper == "a4" else "letter"
+    avail_mm = PAGE_HEIGHT_MM[paper] - 2 * MARGIN_MM - 2
     desc_html = f'<p class="desc">{_esc(description)}</p>' if description else ""
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{CSS}@page{{size:{size};margin:10mm}}</style></head>"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f"<style>{CSS}@page{{size:{size};margin:{MARGIN_MM}mm}}</style></head>"
         f'<body><div class="page"><header><h1>{_esc(title)}</h1>{desc_html}'
         f'<p class="meta">{meta}</p></header>'
         f'<main class="grid">{"".join(sections)}</main>'
-        f'<footer>{"".join(notes)}</footer></div></body></html>\n'
+        f'<footer>{"".join(notes)}</footer></div>'
+        f"<script>{FIT_SCRIPT.replace('AVAIL_MM', str(avail_mm))}</script></body></html>\n"
     )
 
 
