@@ -1,0 +1,114 @@
+"""`pvr ingest`, `pvr run`, `pvr demo` as a user runs them (real subprocesses)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pvr(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "pvr_plugin.cli.main", *args],
+        capture_output=True, text=True, cwd=cwd, env=os.environ.copy(), timeout=600,
+    )
+
+
+def assert_one_line_error(proc, *fragments):
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("pvr: error:")]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_demo_prints_comparison_table():
+    proc = pvr("demo", "--start", "2021-01-04", "--end", "2021-06-30")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "PvR %/day" in out and "QRet %" in out
+    rows = [ln.split() for ln in out.splitlines()
+            if ln.strip().startswith(("fixed_shares", "long_short")) and "," in ln.split()[1]]
+    assert len(rows) == 3
+    fixed = [r for r in rows if r[0] == "fixed_shares"]
+    # same trades at $10,000 and $10,000,000: returns differ, PvR % identical
+    assert fixed[0][3] != fixed[1][3]
+    assert fixed[0][4] == fixed[1][4]
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_run_saves_frame_and_prints_summary(tmp_path):
+    out = tmp_path / "perf.pkl"
+    proc = pvr("run", "strategies/short_only.py", "--start", "2021-01-04", "--end", "2021-03-31", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "activated/transacted for PvR of" in proc.stdout
+    perf = pd.read_pickle(out)
+    assert {"pvr_pct", "max_risk_usd", "cash_low_usd"} <= set(perf.columns)
+    assert perf["max_risk_usd"].iloc[-1] > 0
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_run_with_param_override(tmp_path):
+    out = tmp_path / "perf.pkl"
+    proc = pvr("run", "strategies/fixed_shares.py", "--start", "2021-01-04", "--end", "2021-01-29",
+               "--param", "shares_per_day=3", "--param", "ticker=KO", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    last = pd.read_pickle(out)["positions"].iloc[-1]
+    assert last[0]["amount"] == 3 * (len(pd.read_pickle(out)) - 1)
+
+
+def test_missing_file():
+    assert_one_line_error(pvr("run", "no_such_algo.py"), "not found", "no_such_algo.py")
+
+
+def test_algorithm_without_initialize(tmp_path):
+    algo = tmp_path / "noinit.py"
+    algo.write_text("def handle_data(context, data):\n    pass\n")
+    assert_one_line_error(pvr("run", str(algo)), "initialize", "noinit.py")
+
+
+def test_syntax_error(tmp_path):
+    algo = tmp_path / "broken.py"
+    algo.write_text("def initialize(context)\n    pass\n")
+    assert_one_line_error(pvr("run", str(algo)), "broken.py:1", "syntax error")
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_dates_outside_bundle():
+    assert_one_line_error(pvr("run", "strategies/fixed_shares.py", "--start", "1985-01-02", "--end", "1986-01-02"),
+                          "outside the pvr-demo daily data")
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_unknown_bundle():
+    assert_one_line_error(pvr("run", "strategies/fixed_shares.py", "--bundle", "nope"), "unknown bundle 'nope'")
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_minute_run_outside_window():
+    assert_one_line_error(
+        pvr("run", "strategies/intraday.py", "--data-frequency", "minute", "--start", "2021-03-01", "--end", "2021-03-05"),
+        "outside the pvr-demo minute data", "2022-10-03")
+
+
+def test_unknown_param():
+    assert_one_line_error(pvr("run", "strategies/fixed_shares.py", "--param", "nope=1"), "nope", "shares_per_day")
+
+
+def test_bad_out_suffix():
+    assert_one_line_error(pvr("run", "strategies/fixed_shares.py", "--out", "perf.csv"), "perf.csv")
+
+
+def test_ingest_registers_zipline_extension(zipline_root):
+    proc = pvr("ingest")
+    assert proc.returncode == 0, proc.stderr
+    assert "already ingested" in proc.stdout
+    text = (Path(zipline_root) / "extension.py").read_text()
+    assert text.count("pvr_plugin.adapters.extension") == 1
+    pvr("ingest")  # idempotent: the line is not added twice
+    assert (Path(zipline_root) / "extension.py").read_text().count("pvr_plugin.adapters.extension") == 1

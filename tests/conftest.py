@@ -1,0 +1,25 @@
+"""Shared test setup: a private ZIPLINE_ROOT with the pvr-demo bundle ingested once."""
+import os
+import shutil
+import tempfile
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+# Set before anything reads it; subprocesses (CLI, notebooks) inherit it.
+_ROOT = tempfile.mkdtemp(prefix="pvr-tests-zipline-")
+os.environ["ZIPLINE_ROOT"] = _ROOT
+
+
+@pytest.fixture(scope="session")
+def zipline_root():
+    from pvr_plugin.adapters.bundle import ensure_ingested
+
+    ensure_ingested()
+    yield _ROOT
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_ROOT, ignore_errors=True)
