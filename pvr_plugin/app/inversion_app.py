@@ -35,7 +35,7 @@ from pvr_plugin.views.inversion_tear import figure_png, plot_inversions
 from pvr_plugin.views.inversion_text import episodes_csv_text, summary_lines
 
 #: Largest upload accepted, in bytes.
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20_000_000
 #: Environment variable naming the folder server-side paths may come from.
 DATA_DIR_ENV = "PVR_INVERSION_DIR"
 #: Largest websocket message the launcher lets Voila accept. Uploads travel as

@@ -29,9 +29,9 @@ import pandas as pd
 from pvr_plugin.errors import PvrInputError
 
 #: Largest CSV the loader reads, in bytes. A 200-bucket, 20-year daily download
-#: is about 40 MB, so this leaves room while refusing files that would exhaust
-#: memory on a small server.
-MAX_FILE_BYTES = 100 * 1024 * 1024
+#: is about 10 MB, so this leaves ample room while refusing files that would
+#: exhaust memory on a small server.
+MAX_FILE_BYTES = 100_000_000
 
 #: Column names taken as the date column, compared case-insensitively.
 DATE_COLUMN_NAMES = ("period", "date", "datetime", "time")

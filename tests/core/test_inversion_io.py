@@ -42,6 +42,13 @@ def test_rank_performance_columns_ordered_by_number(tmp_path):
     assert res.spread.tolist() == pytest.approx([0.02, -0.05])
 
 
+def test_bucket_number_header_variants(tmp_path):
+    path = write(tmp_path, "date,RET_3,Ret 1,ret2 (%),Ret4%\n2021-01-31,3,1,2,4\n2021-02-28,1,2,3,4\n")
+    data = load_bucket_returns(path)
+    assert list(data.returns.columns) == ["Ret 1", "ret2 (%)", "RET_3", "Ret4%"]
+    assert data.returns.iloc[0].tolist() == pytest.approx([0.01, 0.02, 0.03, 0.04])
+
+
 def test_fixture_matches_a_rebuild_from_embedded_prices():
     # The CSV used by the command-line and browser tests is the momentum
     # quintile series of test_inversion.py, written in percent.
