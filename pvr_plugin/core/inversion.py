@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -286,7 +287,7 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
     if periods_per_year is None:
         periods_per_year, word = infer_periods_per_year(frame.index)
         ppy_source = f"inferred ({word})"
-    elif not (isinstance(periods_per_year, (int, float)) and periods_per_year > 0
+    elif not (isinstance(periods_per_year, numbers.Real) and periods_per_year > 0
               and math.isfinite(periods_per_year)):
         raise PvrInputError(f"periods per year must be a positive number, not {periods_per_year!r}")
     else:
@@ -295,8 +296,8 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
         rolling = default_rolling_window(periods_per_year, len(frame))
     rolling = _window(rolling)
 
-    values = frame.to_numpy(dtype=float)
     labels = [str(c) for c in frame.columns]
+    values = _numeric_values(frame, labels, data.source)
     spread_all = values[:, top - 1] - values[:, bottom - 1]
     spread = pd.Series(spread_all, index=frame.index, name="spread")
     valid = ~np.isnan(spread_all)
@@ -624,6 +625,21 @@ def spearman_with_rank(rows):
 
 
 # ------------------------------------------------------------ helpers
+
+
+def _numeric_values(frame, labels, source):
+    """The frame as a float array; a non-numeric or infinite column is a user error."""
+    try:
+        values = frame.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        bad = next(label for label, column in zip(labels, frame.columns)
+                   if not pd.api.types.is_numeric_dtype(frame[column]))
+        raise PvrInputError(f"{source}: column {bad!r} is not numeric") from None
+    infinite = np.isinf(values).any(axis=0)
+    if infinite.any():
+        raise PvrInputError(f"{source}: column {labels[int(np.argmax(infinite))]!r} holds an "
+                            "infinite value")
+    return values
 
 
 def _bucket_number(value, n_buckets, which):

@@ -342,6 +342,12 @@ def test_bad_arguments():
         analyze_inversions(frame, rolling=-5)
     with pytest.raises(PvrInputError, match="periods per year"):
         analyze_inversions(frame, periods_per_year=0)
+    with pytest.raises(PvrInputError, match="frame: column 'Ret2' holds an infinite value"):
+        analyze_inversions(frame_of([0.01, np.inf]))
+    text = frame_of([0.01, 0.02]).assign(Ret2=["a", "b"])
+    with pytest.raises(PvrInputError, match="frame: column 'Ret2' is not numeric"):
+        analyze_inversions(text)
+    assert analyze_inversions(frame, periods_per_year=np.int64(12)).periods_per_year == 12.0
     empty = frame_of([np.nan, np.nan])
     with pytest.raises(PvrInputError, match="no period has both"):
         analyze_inversions(empty)
