@@ -223,7 +223,10 @@ def _read_csv(source, name, max_bytes):
     try:
         # Strings first: numbers are converted later so that a bad cell can be
         # reported with its row and column.
-        frame = pd.read_csv(handle, dtype=str, keep_default_na=True, skipinitialspace=True)
+        # utf-8-sig: spreadsheet exports often start with a byte-order mark,
+        # which would otherwise stick to the first column name.
+        frame = pd.read_csv(handle, dtype=str, keep_default_na=True, skipinitialspace=True,
+                            encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise PvrInputError(f"{label}: the file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:

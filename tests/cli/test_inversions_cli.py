@@ -116,6 +116,22 @@ def test_explicit_columns(tmp_path):
     assert data["episodes"][0]["min_spread"] == pytest.approx(-0.02)
 
 
+def test_unsorted_dates_and_skipped_periods_are_reported(tmp_path):
+    path = tmp_path / "messy.csv"
+    path.write_text("Period,Ret1,Ret2,Ret3\n"
+                    "2021-03-31,1,2,-1\n2021-01-31,2,1,3\n2021-02-28,1,,\n2021-04-30,0.5,1,2\n")
+    result = run(path, "--out-dir", tmp_path, "--percent")
+    assert result.exit_code == 0, result.output
+    assert "Note: dates were not in order; sorted them." in result.output
+    assert "Skipped: 1 period without both returns." in result.output
+    assert "Inversions: 1 of 3 periods (33.3%)" in result.output  # 03-31: -1 - 1 < 0
+    data = json.loads(run(path, "--out-dir", tmp_path, "--percent", "--json").output)
+    assert data["skipped_periods"] == 1 and data["periods"] == 4
+    assert "dates were not in order; sorted them" in data["notes"]
+    assert data["episodes"] == [{"start": "2021-03-31", "end": "2021-03-31", "length": 1,
+                                 "min_spread": -0.02, "mean_spread": -0.02, "max_spread": -0.02}]
+
+
 @pytest.mark.parametrize("text, message", [
     ("", "bad.csv: the file is empty"),
     ("Ret1,Ret2\n1,2\n", "bad.csv: no date column"),

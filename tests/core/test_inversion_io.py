@@ -42,6 +42,15 @@ def test_rank_performance_columns_ordered_by_number(tmp_path):
     assert res.spread.tolist() == pytest.approx([0.02, -0.05])
 
 
+def test_byte_order_mark_and_windows_line_ends(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfPeriod,Ret1,Ret2\r\n2021-01-31,1,2\r\n2021-02-28,3,1\r\n")
+    data = load_bucket_returns(path, units="percent")
+    assert list(data.returns.columns) == ["Ret1", "Ret2"]
+    assert data.returns.index[1] == pd.Timestamp("2021-02-28")
+    assert data.returns.iloc[1].tolist() == pytest.approx([0.03, 0.01])
+
+
 def test_bucket_number_header_variants(tmp_path):
     path = write(tmp_path, "date,RET_3,Ret 1,ret2 (%),Ret4%\n2021-01-31,3,1,2,4\n2021-02-28,1,2,3,4\n")
     data = load_bucket_returns(path)
