@@ -42,7 +42,7 @@ DATA_DIR_ENV = "PVR_INVERSION_DIR"
 #: one message; the margin above MAX_UPLOAD_BYTES lets an oversized upload
 #: reach the app and get a readable refusal instead of a dropped connection.
 WEBSOCKET_MAX_BYTES = 64 * 1024 * 1024
-NOTEBOOK = Path(__file__).resolve().parents[2] / "research" / "inversion_viewer.ipynb"
+NOTEBOOK_NAME = Path("research") / "inversion_viewer.ipynb"
 
 _ERROR_STYLE = "color:#b00020;font-weight:bold"
 _OK_STYLE = "color:#1b5e20"
@@ -129,7 +129,7 @@ class InversionApp:
             return
         item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
         name = os.path.basename(str(item.get("name", "upload.csv"))) or "upload.csv"
-        size = int(item.get("size") or len(item["content"]))
+        size = max(int(item.get("size") or 0), len(item["content"]))
         if size > self.max_upload_bytes:
             self._reject(f"{name}: file is {size / 1e6:.1f} MB; the limit is "
                        f"{self.max_upload_bytes / 1e6:.0f} MB")
@@ -285,10 +285,14 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
                         help="Folder server-side paths may be read from (default: $%s; "
                              "none: uploads only)." % DATA_DIR_ENV)
+    parser.add_argument("--notebook", default=None,
+                        help=f"The viewer notebook (default: {NOTEBOOK_NAME} of the source "
+                             "checkout or of the current folder).")
     args = parser.parse_args(argv)
-    if not NOTEBOOK.is_file():
-        print(f"inversion_app: error: notebook not found at {NOTEBOOK} "
-              "(run from a source checkout)", file=sys.stderr)
+    notebook = _find_notebook(args.notebook)
+    if notebook is None:
+        print(f"inversion_app: error: {args.notebook or NOTEBOOK_NAME} not found "
+              "(run from a source checkout or pass --notebook)", file=sys.stderr)
         return 2
     env = dict(os.environ)
     if args.data_dir:
@@ -300,12 +304,23 @@ def main(argv=None):
     else:
         env.pop(DATA_DIR_ENV, None)
     command = [
-        sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser",
+        sys.executable, "-m", "voila", str(notebook), "--no-browser",
         f"--port={args.port}", f"--Voila.ip={args.ip}",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MAX_BYTES}}}",
     ]
     # Replace this process so that stopping it stops Voila.
     os.execve(sys.executable, command, env)
+
+
+def _find_notebook(given):
+    if given:
+        return Path(given).resolve() if Path(given).is_file() else None
+    # An editable install or a checkout keeps research/ next to the package; an
+    # installed copy does not, so also look in the current folder.
+    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
+        if (root / NOTEBOOK_NAME).is_file():
+            return root / NOTEBOOK_NAME
+    return None
 
 
 if __name__ == "__main__":
