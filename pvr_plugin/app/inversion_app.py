@@ -76,7 +76,7 @@ class InversionApp:
         self.path = widgets.Text(
             description="or server file:", style=wide, layout={"width": "460px"},
             continuous_update=False,
-            placeholder=(f"name of a CSV inside {self.allowed_dir}" if self.allowed_dir
+            placeholder=("name of a CSV inside the allowed folder" if self.allowed_dir
                          else "disabled: no data folder configured"),
             disabled=self.allowed_dir is None,
         )
@@ -132,7 +132,7 @@ class InversionApp:
         size = max(int(item.get("size") or 0), len(item["content"]))
         if size > self.max_upload_bytes:
             self._reject(f"{name}: file is {size / 1e6:.1f} MB; the limit is "
-                       f"{self.max_upload_bytes / 1e6:.0f} MB")
+                         f"{self.max_upload_bytes / 1e6:.0f} MB")
             return
         self._select(("upload", name, bytes(item["content"])))
 
@@ -165,9 +165,10 @@ class InversionApp:
             candidate = self.allowed_dir / candidate
         resolved = candidate.resolve()
         if not resolved.is_relative_to(self.allowed_dir):
-            raise PvrInputError(f"{text}: outside the allowed folder {self.allowed_dir}")
+            # The server's own paths are not shown to the page.
+            raise PvrInputError(f"{text}: outside the allowed folder")
         if not resolved.is_file():
-            raise PvrInputError(f"{text}: no such file in {self.allowed_dir}")
+            raise PvrInputError(f"{text}: no such file in the allowed folder")
         return resolved
 
     def run(self):
