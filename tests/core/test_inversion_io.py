@@ -11,6 +11,7 @@ from pvr_plugin.core.inversion_io import (
     infer_periods_per_year,
     load_bucket_returns,
 )
+from pvr_plugin.data import load_closes
 from pvr_plugin.errors import PvrInputError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "inversion" / "momentum_quintiles_monthly_pct.csv"
@@ -59,12 +60,18 @@ def test_bucket_number_header_variants(tmp_path):
 
 
 def test_fixture_matches_a_rebuild_from_embedded_prices():
-    # The CSV used by the command-line and browser tests is the momentum
-    # quintile series of test_inversion.py, written in percent.
-    from test_inversion import momentum_quintiles
+    # The CSV used by the command-line and browser tests: monthly quintiles of
+    # the 20 embedded stocks by trailing 12-month return, held one month.
+    closes = load_closes()
+    month_end = closes.resample("ME").last()
+    monthly, trailing = month_end.pct_change(), month_end.pct_change(12)
+    rows = {}
+    for i in range(12, len(month_end) - 1):
+        quintile = np.ceil(trailing.iloc[i].rank(method="first") / 4).astype(int)
+        rows[month_end.index[i + 1]] = monthly.iloc[i + 1].groupby(quintile).mean()
+    rebuilt = pd.DataFrame(rows).T
 
     data = load_bucket_returns(FIXTURE)
-    rebuilt = momentum_quintiles()
     assert data.units == "percent" and data.units_source == "detected"
     np.testing.assert_allclose(data.returns.to_numpy(), rebuilt.to_numpy(), atol=5.1e-7)
     assert (data.returns.index == rebuilt.index).all()
