@@ -648,7 +648,8 @@ def _bucket_number(value, n_buckets, which):
     except (TypeError, ValueError):
         raise PvrInputError(f"{which} bucket must be a whole number, not {value!r}") from None
     if number != value or not 1 <= number <= n_buckets:
-        raise PvrInputError(f"{which} bucket {value!r} is out of range: buckets are 1 to {n_buckets}")
+        raise PvrInputError(
+            f"{which} bucket {value!r} is out of range: buckets are 1 to {n_buckets}")
     return number
 
 
@@ -658,7 +659,8 @@ def _window(rolling):
     except (TypeError, ValueError):
         raise PvrInputError(f"rolling window must be a whole number, not {rolling!r}") from None
     if window != rolling or window < 0:
-        raise PvrInputError(f"rolling window must be 0 (off) or a positive whole number, not {rolling!r}")
+        raise PvrInputError(
+            f"rolling window must be 0 (off) or a positive whole number, not {rolling!r}")
     return window
 
 

@@ -268,7 +268,7 @@ def _finish_alphalens(frame, label, units, period, first_line):
         period = value_columns[0]
     elif period not in value_columns:
         raise PvrInputError(
-            f"{label}: no period column {period!r}; columns are {', '.join(map(str, value_columns))}"
+            f"{label}: no period column {period!r}; columns are {_names(value_columns)}"
         )
     quantile = pd.to_numeric(frame["factor_quantile"], errors="coerce")
     if quantile.isna().any():
@@ -299,7 +299,7 @@ def _finish_wide(frame, label, date_column, bucket_columns, units, first_line):
         missing = [c for c in bucket_columns if c not in columns]
         if missing:
             raise PvrInputError(
-                f"{label}: no column {missing[0]!r}; columns are {', '.join(map(str, columns))}"
+                f"{label}: no column {missing[0]!r}; columns are {_names(columns)}"
             )
         if date_column in bucket_columns:
             raise PvrInputError(f"{label}: column {date_column!r} is the date column, not a bucket")
@@ -315,7 +315,7 @@ def _finish_wide(frame, label, date_column, bucket_columns, units, first_line):
             bucket_columns = [c for _, c in numbered]
             ignored = [c for c in columns if c != date_column and c not in bucket_columns]
             if ignored:
-                notes.append(f"ignored columns without a bucket number: {', '.join(map(str, ignored))}")
+                notes.append(f"ignored columns without a bucket number: {_names(ignored)}")
         else:
             bucket_columns = [c for c in columns if c != date_column]
     if len(bucket_columns) < 2:
@@ -367,7 +367,7 @@ def _find_date_column(frame, label, date_column):
     if date_column is not None:
         if date_column not in columns:
             raise PvrInputError(
-                f"{label}: no date column {date_column!r}; columns are {', '.join(map(str, columns))}"
+                f"{label}: no date column {date_column!r}; columns are {_names(columns)}"
             )
         return date_column
     for column in columns:
@@ -378,7 +378,7 @@ def _find_date_column(frame, label, date_column):
         return first
     raise PvrInputError(
         f"{label}: no date column (looked for Period or Date, or dates in the first column); "
-        f"columns are {', '.join(map(str, columns))}"
+        f"columns are {_names(columns)}"
     )
 
 
@@ -400,7 +400,8 @@ def _to_dates(column, label, column_name, first_line):
         parsed = pd.to_datetime(column)
         if parsed.isna().any():
             pos = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-            raise PvrInputError(f"{label}: column {column_name!r} {_where([pos], first_line)}: no date")
+            raise PvrInputError(
+                f"{label}: column {column_name!r} {_where([pos], first_line)}: no date")
     else:
         text = column.astype("string").str.strip()
         with warnings.catch_warnings():
@@ -452,6 +453,10 @@ def _where(positions, first_line, plural=False):
         return f"{word} {', '.join(str(int(p)) for p in positions)}"
     word = "lines" if plural and len(positions) > 1 else "line"
     return f"{word} {', '.join(str(int(p) + first_line) for p in positions)}"
+
+
+def _names(columns):
+    return ", ".join(map(str, columns))
 
 
 def _day(ts):
