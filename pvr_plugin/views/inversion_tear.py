@@ -63,6 +63,14 @@ class InversionTearSheet:
     drawdowns: pd.DataFrame
     figure: Figure | None = None
 
+    def _repr_html_(self):
+        # Notebooks show the tables when the sheet is the cell's value.
+        return ("<h4>Summary</h4>" + self.summary.to_html()
+                + f"<h4>Inversion episodes ({len(self.episodes)})</h4>"
+                + self.episodes.to_html(index=False, max_rows=20)
+                + "<h4>Worst drawdowns of the cumulative spread</h4>"
+                + self.drawdowns.to_html(index=False))
+
 
 def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
                                 periods_per_year=None, worst_drawdowns=5, return_fig=False):

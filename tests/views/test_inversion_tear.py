@@ -80,12 +80,16 @@ def test_tables(sheet, raw):
     assert summary["Episodes"] == len(sheet.episodes)
 
 
-def test_png_and_no_figure_without_return_fig(sheet):
+def test_png_and_no_figure_without_return_fig(sheet, raw):
     png = figure_png(sheet.figure)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     plain = create_inversion_tear_sheet(sheet.result)
     assert plain.figure is None
     assert plain.summary.equals(sheet.summary)
+    page = plain._repr_html_()
+    inverted = (raw["Ret5"] - raw["Ret1"]) < 0
+    episodes = int((inverted & ~inverted.shift(fill_value=False)).sum())
+    assert f"<h4>Inversion episodes ({episodes})</h4>" in page and page.count("<table") == 3
 
 
 def test_degenerate_inputs_still_draw():
