@@ -415,3 +415,14 @@ def test_rank_correlation_matches_scipy_with_ties(n_buckets, n_periods, seed):
     else:
         assert math.isnan(res.all_bucket.rank_corr_mean)
     assert res.all_bucket.periods_used == len(corr)
+
+
+def test_core_imports_neither_zipline_nor_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys, pvr_plugin.core.inversion, pvr_plugin.core.inversion_io; "
+            "print(sorted(m for m in ('zipline', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
