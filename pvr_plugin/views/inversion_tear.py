@@ -34,7 +34,9 @@ _STYLE = {
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
     "legend.fontsize": 9,
-    "legend.frameon": False,
+    "legend.frameon": True,
+    "legend.framealpha": 0.85,
+    "legend.edgecolor": "none",
 }
 
 
@@ -190,23 +192,26 @@ def _plot_spread(ax, result):
     spread = result.spread
     dates = spread.index
     values = spread.to_numpy()
-    ax.plot(dates, values, color=_SPREAD_COLOUR, linewidth=1.0, alpha=0.9,
-            label=f"{result.top} - {result.bottom}")
+    # Thin lines for long daily series, so the shading stays visible.
+    ax.plot(dates, values, color=_SPREAD_COLOUR, linewidth=1.0 if len(dates) < 1000 else 0.4,
+            alpha=0.9, label=f"{result.top} - {result.bottom}")
     if result.rolling_spread is not None:
         ax.plot(dates, result.rolling_spread.to_numpy(), color=_ROLLING_COLOUR, linewidth=2.0,
-                label=f"{result.rolling_window}-period rolling mean")
+                zorder=4, label=f"{result.rolling_window}-period rolling mean")
     ax.axhline(0.0, color="black", linewidth=1.0, alpha=0.8)
     inverted = np.nan_to_num(values, nan=0.0) < 0
+    # Above the line, or a dense series would hide it; interpolate=True extends
+    # each region to the zero crossings, so one-period inversions are shaded too.
     ax.fill_between(dates, np.nan_to_num(values, nan=0.0), 0.0, where=inverted,
-                    color=_INVERSION_COLOUR, alpha=0.3, interpolate=False,
-                    label=f"Inversions ({result.inversion_rate:.1%} of periods)")
+                    color=_INVERSION_COLOUR, alpha=0.45, interpolate=True, zorder=3,
+                    linewidth=0, label=f"Inversions ({result.inversion_rate:.1%} of periods)")
     if len(dates) == 1:
         # A single point draws no line; mark it.
         ax.scatter(dates, values, color=_SPREAD_COLOUR, zorder=3)
     ax.set_title(f"Spread {result.top} - {result.bottom} per period (red: inversions)")
     ax.set_ylabel("Spread")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", ncol=3)
 
 
 def _plot_cumulative(ax, result, worst):

@@ -112,3 +112,12 @@ def test_summary_text_in_plain_words(sheet, raw):
     assert "monthly periods from 1991-02-28 to 2022-12-31" in text
     assert "Runs test:" in text and "Newey-West t =" in text
     assert "\n" in text and "nan" not in text.lower().replace("n/a", "")
+
+
+def test_one_period_inversion_is_shaded():
+    frame = pd.DataFrame({"a": [0.0, 0.0, 0.0, 0.0], "b": [0.01, -0.02, 0.01, 0.03]},
+                         index=pd.date_range("2020-01-31", periods=4, freq="ME"))
+    ax = create_inversion_tear_sheet(frame, return_fig=True).figure.axes[0]
+    shading = [c for c in ax.collections if isinstance(c, PolyCollection)][0]
+    lows = [path.vertices[:, 1].min() for path in shading.get_paths()]
+    assert len(lows) == 1 and lows[0] == pytest.approx(-0.02)
