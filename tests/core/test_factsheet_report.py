@@ -1,6 +1,5 @@
 """The assembled factsheet report: keys, NaN reasons, date ranges, widgets, real data."""
 import json
-import math
 
 import empyrical
 import numpy as np
@@ -211,7 +210,31 @@ def test_monthly_input_uses_twelve_periods(strat):
     assert doc["risk_statistics"]["volatility"] == pytest.approx(
         empyrical.annual_volatility(monthly, period="monthly"), abs=TOL)
     assert doc["return_statistics"]["cagr"] == pytest.approx(empyrical.cagr(monthly, period="monthly"), abs=TOL)
-    assert not math.isnan(doc["risk_statistics"]["beta"])
+    # The daily index is compounded onto the strategy's month ends before comparing.
+    sp_monthly = (1 + sp500_returns().loc["2005-01-01":"2016-12-31"]).resample("ME").prod() - 1
+    assert doc["risk_statistics"]["beta"] == pytest.approx(empyrical.beta(monthly, sp_monthly), abs=TOL)
+    assert 0.7 < doc["risk_statistics"]["beta"] < 0.9
+    assert doc["benchmarks"]["SP500"]["risk_statistics"]["volatility"] == pytest.approx(
+        empyrical.annual_volatility(sp_monthly, period="monthly"), abs=TOL)
+    assert any("compounded to the returns' monthly dates" in n for n in doc["notes"])
+
+
+def test_weekly_input_uses_fifty_two_periods(strat):
+    weekly = (1 + strat).resample("W-FRI").prod() - 1
+    doc = factsheet(weekly, benchmarks=["SP500"]).to_dict()
+    assert doc["period"] == "weekly" and doc["periods_per_year"] == 52
+    assert doc["risk_statistics"]["sharpe"] == pytest.approx(
+        empyrical.sharpe_ratio(weekly, risk_free=pd.Series(
+            factsheet(weekly, benchmarks=[]).inputs.risk_free.per_period(weekly.index, 52), weekly.index),
+            period="weekly"), abs=TOL)
+    sp_weekly = (1 + sp500_returns().loc["2005-01-01":"2016-12-31"]).resample("W-FRI").prod() - 1
+    assert doc["risk_statistics"]["correlation"] == pytest.approx(weekly.corr(sp_weekly), abs=TOL)
+
+
+def test_coarser_benchmark_is_refused(strat):
+    monthly_bench = ((1 + sp500_returns().loc["2005":"2016"]).resample("ME").prod() - 1).rename("M")
+    with pytest.raises(PvrInputError, match="benchmark 'M' is monthly, the returns are daily"):
+        prepare_inputs(strat, benchmarks=[monthly_bench])
 
 
 def test_monthly_distribution_counts_every_month(report):

@@ -28,7 +28,10 @@ from pvr_plugin.core.factsheet._parse import (
 )
 from pvr_plugin.core.factsheet.riskfree import TREASURY, RiskFree, read_risk_free
 from pvr_plugin.core.factsheet.periods import (
+    DAILY,
+    MONTHLY,
     PERIOD_GRACE_DAYS,
+    WEEKLY,
     infer_period,
     periods_per_year,
 )
@@ -449,6 +452,38 @@ def slice_range(returns, start=None, end=None, label="returns", what="--start/--
     return out
 
 
+_ORDER = {DAILY: 0, WEEKLY: 1, MONTHLY: 2}
+_FIRST_SPAN = {WEEKLY: pd.DateOffset(weeks=1), MONTHLY: pd.DateOffset(months=1)}
+
+
+def compound_to_dates(returns, dates, period):
+    """Compound finer returns onto coarser dates: the return over ``(previous date, date]``.
+
+    The first date's window reaches back one period (a week or a month).
+    Dates with no observation in their window are dropped.
+
+    Parameters
+    ----------
+    returns : pd.Series
+        E.g. daily benchmark returns.
+    dates : pd.DatetimeIndex
+        E.g. the month-end dates of monthly strategy returns.
+    period : {'weekly', 'monthly'}
+
+    Returns
+    -------
+    pd.Series
+    """
+    idx = returns.index
+    vals = 1.0 + returns.to_numpy(dtype=float)
+    ends = idx.searchsorted(dates, side="right")
+    first = idx.searchsorted(dates[0] - _FIRST_SPAN.get(period, pd.DateOffset(days=1)), side="right")
+    starts = np.r_[first, ends[:-1]]
+    out = np.array([np.prod(vals[a:b]) - 1.0 if b > a else np.nan for a, b in zip(starts, ends)])
+    series = pd.Series(out, index=dates, name=returns.name)
+    return series[np.isfinite(out)]
+
+
 def prepare_inputs(returns, benchmarks=(SP500,), primary=None, risk_free=None, start=None,
                    end=None, period=None, annualization=None, column=None, kind="auto",
                    unit="auto", risk_free_unit="auto", name=None):
@@ -502,6 +537,8 @@ def prepare_inputs(returns, benchmarks=(SP500,), primary=None, risk_free=None, s
 
     if isinstance(benchmarks, (str, os.PathLike, pd.Series)):
         benchmarks = [benchmarks]
+    elif isinstance(benchmarks, pd.DataFrame):
+        benchmarks = {str(c): benchmarks[c] for c in benchmarks.columns}
     items = list(benchmarks.items()) if isinstance(benchmarks, dict) else [(None, b) for b in (benchmarks or ())]
     bench = {}
     for bname, spec in items:
@@ -509,9 +546,19 @@ def prepare_inputs(returns, benchmarks=(SP500,), primary=None, risk_free=None, s
         notes.extend(b.notes)
         if b.name in bench or b.name == loaded.name:
             raise PvrInputError(f"benchmark {b.name!r}: name used twice")
-        lo = b.returns.index.searchsorted(first, side="left")
-        hi = b.returns.index.searchsorted(last, side="right")
-        cut = b.returns.iloc[lo:hi].rename(b.name)
+        b_period = infer_period(b.returns.index, label=f"benchmark {b.name!r}")
+        if _ORDER[b_period] > _ORDER[period]:
+            raise PvrInputError(
+                f"benchmark {b.name!r} is {b_period}, the returns are {period}: "
+                "give a benchmark at least as frequent as the returns"
+            )
+        b_returns = b.returns
+        if _ORDER[b_period] < _ORDER[period]:
+            b_returns = compound_to_dates(b_returns, strat.index, period)
+            notes.append(f"benchmark {b.name!r}: {b_period} returns compounded to the returns' {period} dates")
+        lo = b_returns.index.searchsorted(first, side="left")
+        hi = b_returns.index.searchsorted(last, side="right")
+        cut = b_returns.iloc[lo:hi].rename(b.name)
         overlap = cut.index.intersection(strat.index)
         if len(overlap) == 0:
             raise PvrInputError(
