@@ -199,7 +199,7 @@ def _new_highs(before, bars, cash, short, value, lev):
         out.append((int(i), {
             "leverage": float(lev[i]), "max_leverage": float(bars.max_leverage[i]),
             "value_usd": float(value[i]), "cash_usd": float(cash[i]),
-            "cash_low_usd": float(bars.cash_low_usd[i]), "short_usd": float(-short[i]),
+            "cash_low_usd": float(bars.cash_low_usd[i]), "short_usd": float(-short[i]) + 0.0,  # never "-0"
             "max_short_usd": float(bars.max_short_usd[i]), "risk_usd": float(bars.risk_usd[i]),
             "max_risk_usd": float(bars.max_risk_usd[i]), "pvr_pct": float(bars.pvr_pct[i]),
         }))
