@@ -41,9 +41,9 @@ def cagr(returns, period=DAILY, annualization=None):
     """Compound annual growth rate (fraction), empyrical's definition.
 
     ``(prod(1 + r)) ** (periods_per_year / n) - 1``: years are counted in
-    periods (252 sessions a year for daily returns), not calendar days.
-    quantstats divides by calendar years instead and gets a slightly
-    different number for the same series.
+    periods (252 sessions a year for daily returns), as quantstats 0.0.86
+    also does; tools that count calendar years (days / 365.25) get a
+    slightly different number for the same series.
     """
     r = np.asarray(returns, dtype=float)
     if r.size == 0:
