@@ -184,3 +184,11 @@ def test_real_command_exits_2_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("pvr: error: ") and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and proc.stdout == ""
+
+
+def test_pdf_only_leaves_just_the_pdf(tmp_path):
+    pdf = tmp_path / "fs.pdf"
+    result = run(STRATEGY, "--pdf", pdf, "--paper", "a4", "--start", "2015-01-01")
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert os.listdir(tmp_path) == ["fs.pdf"]

@@ -244,3 +244,12 @@ def test_prepare_inputs_range_notes(daily):
     assert inp.benchmarks["SP500"].index[0] == pd.Timestamp("2010-01-04")
     assert inp.benchmarks["SP500"].index[-1] == pd.Timestamp("2010-06-30")
     assert not math.isnan(inp.benchmarks["SP500"].sum())
+
+
+def test_benchmark_names_must_differ(daily):
+    with pytest.raises(PvrInputError, match="both named 'SPY'.*--name"):
+        fin.prepare_inputs(daily.rename("SPY"), benchmarks=["SPY"], risk_free=0.0)
+    with pytest.raises(PvrInputError, match="benchmark 'SP500' given twice"):
+        fin.prepare_inputs(daily, benchmarks=["SP500", "sp500"], risk_free=0.0)
+    ok = fin.prepare_inputs(daily, benchmarks=["SPY"], risk_free=0.0, name="mine")
+    assert ok.name == "mine" and ok.returns.name == "mine"

@@ -113,6 +113,8 @@ class FactsheetInputs:
 
 # --------------------------------------------------------------------------- files
 
+# The built-in files are read once per process and handed out as copies, so
+# the cache is never mutated by callers.
 @lru_cache(maxsize=None)
 def _read_spy():
     frame = pd.read_csv(zipline_resource("SPY_benchmark.csv"), index_col=0)
@@ -544,8 +546,12 @@ def prepare_inputs(returns, benchmarks=(SP500,), primary=None, risk_free=None, s
     for bname, spec in items:
         b = read_benchmark(spec, name=bname)
         notes.extend(b.notes)
-        if b.name in bench or b.name == loaded.name:
-            raise PvrInputError(f"benchmark {b.name!r}: name used twice")
+        if b.name in bench:
+            raise PvrInputError(f"benchmark {b.name!r} given twice")
+        if b.name == loaded.name:
+            raise PvrInputError(
+                f"the returns and a benchmark are both named {b.name!r}; give the returns another name (--name)"
+            )
         b_period = infer_period(b.returns.index, label=f"benchmark {b.name!r}")
         if _ORDER[b_period] > _ORDER[period]:
             raise PvrInputError(
