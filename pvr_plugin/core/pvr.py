@@ -14,6 +14,9 @@ import numpy as np
 
 RISK_MODELS = ("cash_or_short", "gross", "margin", "proportional")
 TRADING_DAYS_PER_YEAR = 252
+# Below a cent, "capital at risk" is float residue (zipline keeps cash as one
+# running float), not capital: dividing by it would give a huge, meaningless PvR.
+MIN_RISK_USD = 0.01
 
 
 def check_model(model):
@@ -156,11 +159,14 @@ def advance(state, cash_usd, long_usd, short_usd, value_usd, leverage=None):
 
 
 def pvr_pct(value_usd, start_usd, max_risk_usd):
-    """PvR in percent: ``100 * (V - S) / max_risk``; NaN while max risk is 0."""
+    """PvR in percent: ``100 * (V - S) / max_risk``.
+
+    NaN (never inf or a huge number) while max risk is below :data:`MIN_RISK_USD`.
+    """
     value = np.asarray(value_usd, float)
     risk = np.asarray(max_risk_usd, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(risk > 0, 100.0 * (value - start_usd) / np.where(risk > 0, risk, 1.0), np.nan)
+    used = risk >= MIN_RISK_USD
+    return np.where(used, 100.0 * (value - start_usd) / np.where(used, risk, 1.0), np.nan)
 
 
 def qret_pct(value_usd, start_usd):

@@ -3,6 +3,8 @@ import math
 
 import pandas as pd
 
+from pvr_plugin.core.pvr import MIN_RISK_USD
+
 
 def _num(x, fmt):
     return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
@@ -43,7 +45,7 @@ def summary_lines(summary, wall_clock="", runtime_s=None):
         f"{label} {_num(s.pvr_per_day_pct, '.4f')} %/day   cagr {_num(s.cagr, '.3f')}"
         f"   Portfolio value {_num(s.value_usd, '.0f')}   PnL {_num(s.pnl_usd, '.0f')}",
     ]
-    if s.max_risk_usd > 0:
+    if s.max_risk_usd >= MIN_RISK_USD:
         lines.append(
             f"  Profited {_num(s.pnl_usd, '.0f')} on {_num(s.max_risk_usd, '.0f')}"
             f" activated/transacted for {label} of {_num(s.pvr_pct, '.1f')}%"

@@ -111,3 +111,51 @@ def test_scalars():
 def test_unknown_model():
     with pytest.raises(ValueError, match="risk model"):
         core.PvRState(S, "bogus")
+
+
+# Properties over random accounts (hypothesis).
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+flows = st.lists(st.tuples(st.floats(-5e3, 5e3), st.floats(0, 5e3), st.floats(-5e3, 0)), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(flows, st.sampled_from(["cash_or_short", "gross"]), st.floats(1e3, 1e8))
+def test_property_invariant_to_starting_capital(bars, model, extra):
+    cash_dip, long_, short = (np.array(x) for x in zip(*bars))
+    s_small = 1e4
+    for s in (s_small, s_small + extra):
+        cash = s + cash_dip
+        _, b = core.advance(core.PvRState(s, model), cash, long_, short, cash + long_ + short)
+        if s == s_small:
+            ref = b
+    np.testing.assert_allclose(b.max_risk_usd, ref.max_risk_usd, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(b.pvr_pct, ref.pvr_pct, rtol=1e-6, atol=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(flows, st.sampled_from(core.RISK_MODELS), st.integers(1, 39))
+def test_property_blocks_equal_whole(bars, model, cut):
+    cash_dip, long_, short = (np.array(x) for x in zip(*bars))
+    s = 1e4
+    cash = s + cash_dip
+    value = cash + long_ + short
+    whole_state, whole = core.advance(core.PvRState(s, model), cash, long_, short, value)
+    cut = min(cut, len(cash))
+    st1, first = core.advance(core.PvRState(s, model), cash[:cut], long_[:cut], short[:cut], value[:cut])
+    if cut < len(cash):
+        st1, second = core.advance(st1, cash[cut:], long_[cut:], short[cut:], value[cut:])
+        got = np.concatenate([first.max_risk_usd, second.max_risk_usd])
+    else:
+        got = first.max_risk_usd
+    np.testing.assert_allclose(got, whole.max_risk_usd, rtol=1e-12)
+    assert st1.max_risk_usd == whole_state.max_risk_usd
+    assert (np.diff(whole.max_risk_usd) >= 0).all() and not np.isinf(whole.pvr_pct).any()
+
+
+def test_sub_cent_risk_is_no_risk():
+    # float residue in cash (e.g. 1e-9 dollars) must not turn into an enormous PvR
+    _, bars = core.advance(core.PvRState(1e7), [1e7 - 1e-9, 1e7 - 1e-9], [0.0, 0.0], [0.0, 0.0], [1e7 + 5, 1e7 + 5])
+    assert np.isnan(bars.pvr_pct).all()
+    _, bars = core.advance(core.PvRState(1e7), [1e7 - 0.02], [0.0], [0.0], [1e7 + 5])
+    assert bars.pvr_pct[0] == pytest.approx(100 * 5 / 0.02)
