@@ -118,7 +118,7 @@ def _esc(text):
     return html.escape(str(text), quote=True)
 
 
-def _fmt(value, key=None, reason=None):
+def _fmt(value, key=None, reason=None, digits=2):
     """Cell HTML for one number: percent for fractions, plain for ratios, n/a with the reason."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         tip = f' title="{_esc(reason)}"' if reason else ""
@@ -135,7 +135,7 @@ def _fmt(value, key=None, reason=None):
     elif key == "count":
         text = f"{int(v)}"
     else:
-        text = f"{v * 100:.2f}%"
+        text = f"{v * 100:.{digits}f}%"
     cls = ' class="neg"' if v < 0 and key not in RATIO_KEYS else ""
     return f"<td{cls}>{text}</td>"
 
@@ -243,7 +243,7 @@ def _w_metrics(w, report):
 def _w_return_report(w, report):
     rows = []
     for label, v in w.data.items():
-        rows.append([f"<td>{_esc(label)}</td>"] + [_fmt(v[c], reason=w.reasons.get(label))
+        rows.append([f"<td>{_esc(label)}</td>"] + [_fmt(v[c], reason=w.reasons.get(label), digits=1)
                                                    for c in ("best", "worst", "mean", "median", "last")])
     return _grid_table(["Window", "Best", "Worst", "Mean", "Median", "Last"], rows)
 
