@@ -16,7 +16,7 @@ import pandas as pd
 
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.core.factsheet._parse import DATE_COLUMNS, parse_dates, to_floats
-from pvr_plugin.core.factsheet.report import ANALYTICS_WIDGETS, COMMON_OPTIONS, WIDGET_OPTIONS
+from pvr_plugin.core.factsheet.widgets import ANALYTICS_WIDGETS, COMMON_OPTIONS, WIDGET_OPTIONS
 
 BASIC_WIDGETS = {
     "free_text": ("text", "title"),
