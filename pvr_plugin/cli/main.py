@@ -6,6 +6,7 @@ line on stderr and exit status 2, never a traceback.
 """
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -46,6 +47,10 @@ def cli():
 
 
 def main(argv=None):
+    # zipline 3.2 and its pandas calls emit deprecation chatter on every run;
+    # it is not the user's to fix, so keep it off their terminal.
+    for category in (FutureWarning, DeprecationWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"(zipline|pandas|exchange_calendars|empyrical|pyfolio)\b.*")
     cli.main(args=argv, prog_name="pvr")
 
 
