@@ -247,3 +247,19 @@ def test_monthly_distribution_counts_every_month(report):
     lo = (months >= edges[0]) & (months < edges[1])
     assert dist["counts"]["strat"][0] == lo.sum()
     assert 0.0 in dist["edges"]
+
+
+def test_core_imports_neither_zipline_nor_matplotlib():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pvr_plugin.core.factsheet import factsheet, spy_returns\n"
+        "import pvr_plugin.core.factsheet.config\n"
+        "factsheet(spy_returns().iloc[:300].rename('x'), benchmarks=['SP500', 'SPY']).to_dict()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'zipline', 'matplotlib'}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
