@@ -36,17 +36,20 @@ class Algorithm:
         return {name: self.namespace.get(name) for name in ALGO_FUNCTIONS}
 
 
-def load_algorithm(path, params=None):
+def load_algorithm(path, params=None, source=None):
     """Execute an algorithm file in a fresh namespace, applying ``params``.
 
+    ``source``, when given, is the file's text (a sweep ships the text to
+    workers that may not have the file); ``path`` then only names it.
     Raises PvrInputError for a missing file, a syntax error, a file without
     ``initialize``, or a parameter the file does not declare in ``PARAMS``.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise PvrInputError(f"algorithm file not found: {path}")
-    with open(path, encoding="utf-8") as fh:
-        source = fh.read()
+    if source is None:
+        if not os.path.isfile(path):
+            raise PvrInputError(f"algorithm file not found: {path}")
+        with open(path, encoding="utf-8") as fh:
+            source = fh.read()
     try:
         code = compile(source, path, "exec")
     except SyntaxError as exc:
@@ -130,7 +133,7 @@ def run_algorithm_file(path, **kwargs):
 def run_file(path, start=None, end=None, capital_base=1_000_000.0,
              data_frequency="daily", bundle=demo.BUNDLE_NAME,
              metrics_set="default", benchmark="SP500", params=None,
-             progress=False):
+             progress=False, source=None):
     """Run an algorithm file; return a :class:`RunResult`.
 
     Parameters
@@ -154,12 +157,14 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
         Overrides for the file's ``PARAMS``.
     progress : bool
         Show a progress bar (one tick per session) on stderr.
+    source : str, optional
+        The algorithm's text, if it should not be read from ``path``.
     """
     if data_frequency not in ("daily", "minute"):
         raise PvrInputError(f"data frequency must be 'daily' or 'minute', not {data_frequency!r}")
     if not capital_base or capital_base <= 0:
         raise PvrInputError(f"capital base must be a positive number of dollars, not {capital_base!r}")
-    algorithm = load_algorithm(path, params)
+    algorithm = load_algorithm(path, params, source)
     d_start, d_end = default_dates(data_frequency)
     start = d_start if start is None else _parse_date(start, "start")
     end = d_end if end is None else _parse_date(end, "end")
