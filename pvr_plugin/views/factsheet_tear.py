@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import matplotlib
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from pvr_plugin.core.factsheet import factsheet
 from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, statistics_table
@@ -32,8 +32,11 @@ STYLE = {
     "svg.fonttype": "path",
     "svg.hashsalt": "pvr-factsheet",
 }
-PCT = FuncFormatter(lambda y, _: f"{y * 100:.0f}%")
-PCT1 = FuncFormatter(lambda y, _: f"{y * 100:.1f}%")
+
+
+def _pct():
+    """Percent tick labels for fractions; decimals follow the axis range."""
+    return PercentFormatter(xmax=1.0, decimals=None)
 
 
 def _colors(names, strategy):
@@ -74,7 +77,7 @@ def plot_cumulative(curves, ax, strategy=None, log=False):
         ax.set_yscale("log")
         ax.set_ylabel("growth of 1")
     else:
-        ax.yaxis.set_major_formatter(PCT)
+        ax.yaxis.set_major_formatter(_pct())
         ax.axhline(0.0, color="black", lw=0.6)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", ncol=min(4, len(names)))
@@ -85,7 +88,7 @@ def plot_cumulative(curves, ax, strategy=None, log=False):
 def plot_underwater(underwater, ax):
     """Drawdown from the running peak (fractions), filled."""
     ax.fill_between(underwater.index, underwater.to_numpy(), 0.0, color=LOSS_COLOR, alpha=0.6, lw=0)
-    ax.yaxis.set_major_formatter(PCT)
+    ax.yaxis.set_major_formatter(_pct())
     ax.set_title("Underwater (drawdown from peak)")
     return ax
 
@@ -102,7 +105,7 @@ def plot_monthly_distribution(edges, counts, ax, strategy=None):
         ax.bar(edges[:-1] + width * (i + 0.5) / k, counts[name], width=width / k * 0.95,
                color=colors[name], label=name, align="center")
     ax.axvline(0.0, color="black", lw=0.6)
-    ax.xaxis.set_major_formatter(PCT)
+    ax.xaxis.set_major_formatter(_pct())
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("months")
     ax.legend(loc="upper left")
@@ -116,7 +119,7 @@ def plot_annual_returns(table, ax):
     colors = [STRATEGY_COLOR if v >= 0 else LOSS_COLOR for v in yearly.to_numpy()]
     ax.barh([str(y) for y in yearly.index], yearly.to_numpy(), color=colors)
     ax.axvline(yearly.mean(), color="black", ls="--", lw=0.8, label="mean")
-    ax.xaxis.set_major_formatter(PCT)
+    ax.xaxis.set_major_formatter(_pct())
     ax.invert_yaxis()
     step = 1 if len(yearly) <= 12 else 2 if len(yearly) <= 30 else 5
     for i, label in enumerate(ax.get_yticklabels()):
@@ -152,7 +155,7 @@ def plot_return_report(table, ax):
     ax.scatter(x, table["last"], marker="D", s=16, color="#e08a2c", label="last", zorder=4)
     ax.axhline(0.0, color="black", lw=0.6)
     ax.set_xticks(x, list(table.index))
-    ax.yaxis.set_major_formatter(PCT)
+    ax.yaxis.set_major_formatter(_pct())
     ax.legend(loc="upper left", ncol=2)
     ax.set_title("Return report (rolling windows)")
     return ax
@@ -166,7 +169,7 @@ def plot_expected_shortfall(monthly, var, es, confidence, ax):
         ax.axvline(var, color="#e08a2c", lw=1.2, label=f"VaR {confidence:.0%}: {var * 100:.1f}%")
     if np.isfinite(es):
         ax.axvline(es, color=LOSS_COLOR, lw=1.2, ls="--", label=f"ES {confidence:.0%}: {es * 100:.1f}%")
-    ax.xaxis.set_major_formatter(PCT)
+    ax.xaxis.set_major_formatter(_pct())
     ax.legend(loc="upper left")
     ax.set_title("Expected shortfall (monthly)")
     return ax
