@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "demo": ("pvr_plugin.cli.run", "demo"),
     "inversions": ("pvr_plugin.cli.inversions", "inversions"),
     "factsheet": ("pvr_plugin.cli.factsheet", "factsheet"),
+    "sweep": ("pvr_plugin.cli.sweep", "sweep"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Parameter sweeps: many backtests of one algorithm, in parallel on Dask, resumable."""

@@ -1,0 +1,179 @@
+"""Run every combination of a sweep on Dask, record each finished run, resume.
+
+One process per run: each combination is a Dask task on a worker process
+(a local cluster with one single-threaded worker per core by default, or any
+existing cluster given by its scheduler address). What is shipped to a worker
+is small: the algorithm's text, its parameters, dates, capital and bundle
+name. Workers need this package installed and the bundle ingested; they open
+the bundle themselves and return only the run's headline figures.
+
+Only this coordinating process writes the run ledger, one transaction per
+finished run, as runs finish: killing the sweep (or a worker) loses no finished
+run, and rerunning the same spec skips every combination already recorded as
+``ok``. A run that raises is recorded as ``failed`` with its error and does not
+stop the others; a worker that dies is retried once (Dask's allowed-failures),
+then its run is recorded as failed.
+"""
+import os
+import time
+import traceback
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pvr_plugin.sweep.spec import run_key
+
+ALLOWED_WORKER_FAILURES = 1
+
+
+def run_combination(algorithm_path, source, start, end, data_frequency, bundle, metrics_set,
+                    params, capital_base):
+    """The task a worker runs: one backtest, returned as a flat dict (never raises)."""
+    t0 = time.perf_counter()
+    try:
+        from pvr_plugin.adapters.runner import run_file
+        from pvr_plugin.store.run_ledger import result_row
+
+        result = run_file(
+            algorithm_path, start=start, end=end, capital_base=capital_base,
+            data_frequency=data_frequency, bundle=bundle, metrics_set=metrics_set,
+            params=params, source=source,
+        )
+        row = result_row(result)
+        row["status"] = "ok"
+    except Exception as exc:  # recorded, not raised: one bad combination must not stop a sweep
+        row = {
+            "status": "failed",
+            "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:500],
+            "traceback": traceback.format_exc()[-4000:],
+        }
+    row["worker_pid"] = os.getpid()
+    row["task_s"] = time.perf_counter() - t0
+    return row
+
+
+@dataclass
+class Progress:
+    """Counts a sweep's runs; ``line()`` is the live status text."""
+
+    total: int
+    skipped: int
+    done: int = 0
+    failed: int = 0
+    started: float = 0.0
+
+    def line(self):
+        finished = self.done + self.failed
+        left = self.total - self.skipped - finished
+        elapsed = time.perf_counter() - self.started
+        eta = (elapsed / finished * left) if finished else float("nan")
+        eta_text = "?" if eta != eta else f"{eta:.0f}s"
+        return (f"sweep: {self.done} done, {self.failed} failed, {left} to go "
+                f"({self.skipped} already in the ledger), {elapsed:.0f}s elapsed, ETA {eta_text}")
+
+
+def _client(workers, scheduler):
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler, timeout="20s"), None
+    n = workers or os.cpu_count() or 1
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_FAILURES}):
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=40,
+        )
+    return Client(cluster), cluster
+
+
+def run_sweep(spec, workers=None, scheduler=None, ledger=None, on_progress=None):
+    """Run (or resume) a sweep; return the ledger's rows for it, best PvR %/day first.
+
+    Parameters
+    ----------
+    spec : pvr_plugin.sweep.spec.SweepSpec
+    workers : int, optional
+        Local worker processes (default: one per core). Ignored with ``scheduler``.
+    scheduler : str, optional
+        Address of an existing Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
+    ledger : RunLedger, optional
+        Default: the run ledger under ``$PVR_HOME``.
+    on_progress : callable(Progress), optional
+        Called after each finished run (and once at the start).
+    """
+    from distributed import as_completed
+
+    from pvr_plugin.store.run_ledger import RunLedger
+
+    ledger = ledger or RunLedger()
+    sweep_id = spec.sweep_id
+    combos = spec.combinations()
+    pending = [c for c in combos if not ledger.has(sweep_id, run_key(c))]
+    progress = Progress(total=len(combos), skipped=len(combos) - len(pending), started=time.perf_counter())
+    if on_progress:
+        on_progress(progress)
+    if pending:
+        with open(spec.algorithm, encoding="utf-8") as fh:
+            source = fh.read()
+        sha = spec.algorithm_sha256
+        client, cluster = _client(workers, scheduler)
+        try:
+            futures = {}
+            for combo in pending:
+                fut = client.submit(
+                    run_combination, spec.algorithm, source, spec.start, spec.end,
+                    spec.data_frequency, spec.bundle, spec.metrics_set, combo["params"],
+                    combo["capital_base"], pure=False,
+                )
+                futures[fut] = combo
+            for fut in as_completed(futures):
+                combo = futures.pop(fut)
+                try:
+                    row = fut.result()
+                except Exception as exc:  # the worker died twice (KilledWorker) or vanished
+                    row = {"status": "failed", "error": f"{type(exc).__name__}: {exc}".splitlines()[0][:500]}
+                row.pop("traceback", None)
+                row.pop("worker_pid", None)
+                row.pop("task_s", None)
+                ledger.record({
+                    **row,
+                    "algorithm": spec.algorithm, "algorithm_sha256": sha,
+                    "params": combo["params"], "params_key": run_key(combo), "sweep_id": sweep_id,
+                    "bundle": spec.bundle, "start": spec.start, "end": spec.end,
+                    "data_frequency": spec.data_frequency, "capital_usd": combo["capital_base"],
+                })
+                if row["status"] == "ok":
+                    progress.done += 1
+                else:
+                    progress.failed += 1
+                if on_progress:
+                    on_progress(progress)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    return ledger.query(sweep_id=sweep_id)
+
+
+def parameter_table(results):
+    """Which parameter values win: mean and best PvR %/day per value of each parameter."""
+    ok = results[results["status"] == "ok"] if "status" in results else results
+    if ok.empty:
+        return pd.DataFrame(columns=["parameter", "value", "runs", "mean_pvr_per_day_pct", "best_pvr_per_day_pct"])
+    params = pd.json_normalize(ok["params"].map(_as_dict).tolist())
+    params.index = ok.index
+    rows = []
+    for name in params.columns:
+        grouped = ok.groupby(params[name].astype(str))["pvr_per_day_pct"]
+        for value, group in grouped:
+            rows.append({"parameter": name, "value": value, "runs": len(group),
+                         "mean_pvr_per_day_pct": group.mean(), "best_pvr_per_day_pct": group.max()})
+    table = pd.DataFrame(rows)
+    return table.sort_values(["parameter", "mean_pvr_per_day_pct"], ascending=[True, False]).reset_index(drop=True)
+
+
+def _as_dict(params):
+    import json
+
+    return json.loads(params) if isinstance(params, str) else dict(params)
