@@ -6,11 +6,11 @@ line on stderr and exit status 2, never a traceback.
 """
 import importlib
 import sys
-import warnings
 
 import click
 
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.quiet import quiet_library_warnings
 
 # (module, attribute) of each subcommand; imported lazily so that `pvr --help`
 # and light commands do not pay for importing zipline.
@@ -20,6 +20,8 @@ SUBCOMMANDS = {
     "demo": ("pvr_plugin.cli.run", "demo"),
     "inversions": ("pvr_plugin.cli.inversions", "inversions"),
     "factsheet": ("pvr_plugin.cli.factsheet", "factsheet"),
+    "runs": ("pvr_plugin.cli.runs", "runs"),
+    "compare": ("pvr_plugin.cli.runs", "compare"),
     "sweep": ("pvr_plugin.cli.sweep", "sweep"),
 }
 
@@ -48,10 +50,7 @@ def cli():
 
 
 def main(argv=None):
-    # zipline 3.2 and its pandas calls emit deprecation chatter on every run;
-    # it is not the user's to fix, so keep it off their terminal.
-    for category in (FutureWarning, DeprecationWarning):
-        warnings.filterwarnings("ignore", category=category, module=r"(zipline|pandas|exchange_calendars|empyrical|pyfolio)\b.*")
+    quiet_library_warnings()
     cli.main(args=argv, prog_name="pvr")
 
 

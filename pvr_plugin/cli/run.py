@@ -47,23 +47,45 @@ def ingest(force):
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override an entry of the file's PARAMS (repeatable).")
 @click.option("--no-benchmark", is_flag=True, help="Run without the S&P 500 benchmark (alpha/beta meaningless).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the performance frame (.pkl/.pickle or .parquet).")
-def run(algofile, start, end, capital_base, data_frequency, bundle, metrics_set, params, no_benchmark, out):
-    """Run a zipline algorithm file and print its PvR summary."""
+@click.option("--no-record", is_flag=True, help="Do not add the run to the run ledger ($PVR_HOME/runs.sqlite).")
+def run(algofile, start, end, capital_base, data_frequency, bundle, metrics_set, params, no_benchmark, out,
+        no_record):
+    """Run a zipline algorithm file, print its PvR summary and record it in the run ledger."""
     from pvr_plugin.adapters import runner
+    from pvr_plugin.store import RunLedger, record_failed_run, record_run
     from pvr_plugin.views import run_report
 
     if out:
         run_report.check_output_path(out)
-    result = runner.run_file(
-        algofile, start=start, end=end, capital_base=capital_base,
-        data_frequency=data_frequency, bundle=bundle, metrics_set=metrics_set,
-        benchmark=None if no_benchmark else "SP500", params=_parse_params(params),
-        progress=True,
-    )
+    parsed = _parse_params(params)
+    ledger = None if no_record else RunLedger()
+    try:
+        result = runner.run_file(
+            algofile, start=start, end=end, capital_base=capital_base,
+            data_frequency=data_frequency, bundle=bundle, metrics_set=metrics_set,
+            benchmark=None if no_benchmark else "SP500", params=parsed,
+            progress=True,
+        )
+    except PvrInputError:
+        raise  # a user mistake before the backtest ran: nothing to record
+    except Exception as exc:
+        if ledger is not None:
+            try:
+                run_id = record_failed_run(
+                    algofile, exc, ledger=ledger, params=parsed, bundle=bundle, start=start, end=end,
+                    data_frequency=data_frequency, capital_usd=capital_base, metrics_set=metrics_set,
+                )
+                click.echo(f"recorded failed run {run_id} in {ledger.path}", err=True)
+            except PvrInputError as ledger_error:
+                click.echo(f"pvr: could not record the failed run: {ledger_error}", err=True)
+        raise
     click.echo("\n".join(run_report.run_lines(result)))
     if out:
         run_report.save_frame(result.perf, out)
         click.echo(f"saved performance frame to {out}")
+    if ledger is not None:
+        run_id = record_run(result, ledger=ledger, perf_path=out)
+        click.echo(f"recorded run {run_id} in {ledger.path}")
 
 
 @click.command()

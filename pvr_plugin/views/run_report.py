@@ -1,6 +1,9 @@
-"""Text and files for finished runs: the `pvr run` report, the demo table, saved frames."""
+"""Text and files for finished runs: the `pvr run` report, comparisons, saved frames.
+
+Every run's headline figures come from one place,
+:func:`pvr_plugin.core.research.run_summary`.
+"""
 import json
-import math
 import os
 import tempfile
 from pathlib import Path
@@ -9,50 +12,121 @@ import numpy as np
 import pandas as pd
 
 from pvr_plugin.core import pvr_text
+from pvr_plugin.core.research import SUMMARY_KEYS, run_summary
 from pvr_plugin.core.tracker import PvRSummary
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.store.run_ledger import RunLedger
 
 FRAME_SUFFIXES = (".pkl", ".pickle", ".parquet")
 
 
-def _last(perf, column):
-    if column in perf.columns and len(perf):
-        value = perf[column].iloc[-1]
-        return float(value) if value is not None else math.nan
-    return math.nan
+# The figures every comparison row has (the `pvr runs` / `pvr compare` JSON keys).
+COMPARISON_COLUMNS = ("run", "run_id", "algorithm", "source", *SUMMARY_KEYS, "risk_model",
+                      "capital_usd", "start", "end")
+
+
+def _summary_row(summary, **identity):
+    row = dict(identity)
+    fields = summary.as_dict()
+    row.update({k: fields[k] for k in SUMMARY_KEYS})
+    row.update(risk_model=fields["model"], start=fields["first_day"], end=fields["last_day"])
+    row.setdefault("capital_usd", fields["start_usd"])
+    return row
 
 
 def run_row(result, name=None):
-    """One run's headline figures as a dict (percent ``_pct``, dollars ``_usd``)."""
-    perf = result.perf
-    s = result.capital_base
-    value = _last(perf, "portfolio_value")
-    return {
-        "run": name or Path(result.algorithm.path).stem,
-        "capital_usd": s,
-        "days": len(perf),
-        "qret_pct": 100.0 * (value - s) / s,
-        "pvr_pct": _last(perf, "pvr_pct"),
-        "pvr_per_day_pct": _last(perf, "pvr_per_day_pct"),
-        "max_risk_usd": _last(perf, "max_risk_usd"),
-        "cash_low_usd": _last(perf, "cash_low_usd"),
-        "max_short_usd": _last(perf, "max_short_usd"),
-        "max_leverage": _last(perf, "max_gross_leverage"),
-        "sharpe": _last(perf, "sharpe"),
-        "max_drawdown": _last(perf, "max_drawdown"),
-        "alpha": _last(perf, "alpha"),
-        "beta": _last(perf, "beta"),
-    }
+    """One finished run's headline figures as a dict (percent ``_pct``, dollars ``_usd``).
+
+    The figures are :func:`pvr_plugin.core.research.run_summary` of the run's
+    frame at its own starting capital.
+    """
+    summary = run_summary(result.perf, start_usd=result.capital_base)
+    path = result.algorithm.path
+    return _summary_row(summary, run=name or Path(path).stem, run_id=None,
+                        algorithm=os.path.abspath(path), source="run", capital_usd=result.capital_base)
 
 
-def comparison_frame(results):
-    """Headline figures of several runs, one row each, best PvR %/day first."""
-    frame = pd.DataFrame([run_row(r) for r in results])
-    return frame.sort_values("pvr_per_day_pct", ascending=False, na_position="last").reset_index(drop=True)
+def frame_row(perf, name, model=None):
+    """Headline figures of a performance frame (or a saved frame's path)."""
+    if isinstance(perf, (str, os.PathLike)):
+        perf = load_frame(perf)
+    return _summary_row(run_summary(perf, model=model), run=str(name), run_id=None,
+                        algorithm=str(name), source="frame")
+
+
+def ledger_row(record):
+    """A comparison row from a run-ledger record (its stored figures; no file is opened)."""
+    row = {k: record.get(k) for k in SUMMARY_KEYS}
+    row.update(
+        run=f"#{record['run_id']} {record.get('algorithm_name') or ''}".strip(), run_id=record["run_id"],
+        algorithm=record.get("algorithm"), source="ledger", risk_model=record.get("risk_model"),
+        capital_usd=record.get("capital_usd"), start=record.get("start"), end=record.get("end"),
+    )
+    return row
+
+
+def _is_run_id(item):
+    if isinstance(item, (bool, np.bool_)):
+        return False
+    if isinstance(item, (int, np.integer)):
+        return True
+    return isinstance(item, str) and item.isdigit()
+
+
+def comparison_frame(items, ledger=None, model=None):
+    """Headline figures of several runs side by side, one row each, best PvR %/day first.
+
+    Parameters
+    ----------
+    items : iterable or dict
+        Each one a finished :class:`~pvr_plugin.adapters.runner.RunResult`, a
+        performance DataFrame, a run id of the ledger (int or digits), or
+        the path of a saved frame (``.pkl``/``.pickle``/``.parquet``). A dict
+        maps display names to items. Only the files named here are opened.
+    ledger : RunLedger or path, optional
+        For run ids (default ``$PVR_HOME/runs.sqlite``).
+    model : str, optional
+        Risk model for frames and files (default: the frame's own, else
+        ``cash_or_short``). Ledger rows keep the figures recorded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COMPARISON_COLUMNS` (``source`` is 'run', 'ledger',
+        'file' or 'frame').
+    """
+    named = items.items() if isinstance(items, dict) else ((None, item) for item in items)
+    rows = []
+    for i, (name, item) in enumerate(named):
+        if hasattr(item, "perf") and hasattr(item, "algorithm"):
+            rows.append(run_row(item, name))
+        elif isinstance(item, pd.DataFrame):
+            rows.append(frame_row(item, name if name is not None else f"frame {i + 1}", model))
+        elif _is_run_id(item):
+            if not isinstance(ledger, RunLedger):
+                ledger = RunLedger(ledger)
+            row = ledger_row(ledger.get(int(item)))
+            rows.append(row if name is None else {**row, "run": str(name)})
+        elif isinstance(item, (str, os.PathLike)):
+            row = frame_row(item, os.fspath(item), model)
+            row.update(source="file", algorithm=os.path.abspath(os.fspath(item)))
+            rows.append(row if name is None else {**row, "run": str(name)})
+        else:
+            raise PvrInputError(
+                f"cannot compare a {type(item).__name__}: give run results, frames, run ids or file paths"
+            )
+    frame = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    frame["days"] = pd.to_numeric(frame["days"], errors="coerce").astype("Int64")
+    frame = frame.sort_values("pvr_per_day_pct", ascending=False, na_position="last", kind="mergesort")
+    return frame.reset_index(drop=True)
 
 
 def comparison_text(results):
-    frame = comparison_frame(results)
+    """The `pvr demo` table: one line per run, best PvR %/day first."""
+    frame = comparison_frame(results)[[
+        "run", "capital_usd", "days", "qret_pct", "pvr_pct", "pvr_per_day_pct", "max_risk_usd",
+        "cash_low_usd", "max_short_usd", "max_leverage", "sharpe", "max_drawdown", "alpha", "beta",
+    ]]
     shown = frame.rename(columns={
         "capital_usd": "capital $", "qret_pct": "QRet %", "pvr_pct": "PvR %",
         "pvr_per_day_pct": "PvR %/day", "max_risk_usd": "MxRisk $", "cash_low_usd": "CshLw $",
@@ -123,3 +197,31 @@ def save_frame(perf, out):
             os.remove(tmp)
 
 
+def load_frame(path):
+    """Read a saved performance frame (``.pkl``/``.pickle`` or ``.parquet``).
+
+    A pickle can run code when it is opened: call this only on files you
+    made yourself. Any failure is a one-line :class:`PvrInputError` naming
+    the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PvrInputError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix in (".pkl", ".pickle"):
+        try:
+            frame = pd.read_pickle(path)
+        except Exception as exc:  # unpickling fails in many ways; all mean "not a frame pickle"
+            raise PvrInputError(f"{path}: not a pandas pickle ({type(exc).__name__})") from None
+    elif suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except ImportError:
+            raise PvrInputError(f"{path}: reading .parquet needs pyarrow (pip install pyarrow)") from None
+        except Exception as exc:
+            raise PvrInputError(f"{path}: not a parquet file ({type(exc).__name__})") from None
+    else:
+        raise PvrInputError(f"{path}: use a .pkl, .pickle or .parquet performance frame")
+    if not isinstance(frame, pd.DataFrame):
+        raise PvrInputError(f"{path} holds a {type(frame).__name__}, not a performance DataFrame")
+    return frame

@@ -10,6 +10,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def pvr_home(tmp_path, monkeypatch):
+    """`pvr run` records every run: keep the ledger in a temporary PVR_HOME."""
+    home = tmp_path / "pvr-home"
+    monkeypatch.setenv("PVR_HOME", str(home))
+    return home
+
+
 def pvr(*args, cwd=ROOT):
     return subprocess.run(
         [sys.executable, "-m", "pvr_plugin.cli.main", *args],
@@ -50,6 +58,7 @@ def test_run_saves_frame_and_prints_summary(tmp_path):
     perf = pd.read_pickle(out)
     assert {"pvr_pct", "max_risk_usd", "cash_low_usd"} <= set(perf.columns)
     assert perf["max_risk_usd"].iloc[-1] > 0
+    assert "recorded run 1 in " in proc.stdout
 
 
 @pytest.mark.usefixtures("zipline_root")

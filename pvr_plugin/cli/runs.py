@@ -1,0 +1,167 @@
+"""``pvr runs`` (the run ledger, best PvR %/day first) and ``pvr compare``."""
+import json
+import math
+
+import click
+
+from pvr_plugin.errors import PvrInputError
+
+# Shown in the text table of `pvr runs` (JSON and CSV carry every column).
+_RUNS_TEXT = ("run_id", "created_at", "algorithm_name", "status", "pvr_per_day_pct", "pvr_pct",
+              "qret_pct", "sharpe", "max_drawdown", "max_risk_usd", "max_leverage", "days", "tag")
+_LABELS = {
+    "run_id": "run", "created_at": "created (UTC)", "algorithm_name": "algorithm",
+    "pvr_per_day_pct": "PvR %/day", "pvr_pct": "PvR %", "qret_pct": "QRet %", "cagr": "CAGR",
+    "max_drawdown": "MaxDD", "max_risk_usd": "MxRisk $", "cash_low_usd": "CshLw $",
+    "max_short_usd": "MxShrt $", "max_leverage": "MxLv", "capital_usd": "capital $",
+}
+_FORMATS = {
+    "pvr_per_day_pct": "{:.4f}", "pvr_pct": "{:.2f}", "qret_pct": "{:.2f}", "cagr": "{:.3f}",
+    "alpha": "{:.3f}", "beta": "{:.3f}", "sharpe": "{:.2f}", "max_drawdown": "{:.3f}",
+    "max_risk_usd": "{:,.0f}", "cash_low_usd": "{:,.0f}", "max_short_usd": "{:,.0f}",
+    "max_leverage": "{:.2f}", "capital_usd": "{:,.0f}", "runtime_s": "{:.1f}",
+}
+
+
+def _plain(value):
+    """A JSON-ready Python value: NaN and missing -> None, numpy scalars -> Python."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    try:
+        import pandas as pd
+
+        if value is pd.NA or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def records(frame):
+    """Rows of ``frame`` as a list of plain dicts (``params`` JSON text parsed)."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        item = {str(k): _plain(v) for k, v in row.items()}
+        if isinstance(item.get("params"), str):
+            try:
+                item["params"] = json.loads(item["params"])
+            except ValueError:
+                pass
+        out.append(item)
+    return out
+
+
+def _fmt(column, value):
+    value = _plain(value)
+    if value is None:
+        return ""
+    if column in _FORMATS and isinstance(value, (int, float)):
+        return _FORMATS[column].format(value)
+    if column == "created_at":
+        return str(value)[:16].replace("T", " ")
+    return str(value)
+
+
+def _table(frame, columns):
+    import pandas as pd
+
+    shown = pd.DataFrame({
+        _LABELS.get(c, c): [_fmt(c, v) for v in frame[c]] for c in columns
+    })
+    return shown.to_string(index=False)
+
+
+def _emit(frame, as_json, as_csv, text):
+    if as_json and as_csv:
+        raise PvrInputError("choose one of --json and --csv")
+    if as_json:
+        click.echo(json.dumps(records(frame), indent=2))
+    elif as_csv:
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        click.echo(text())
+
+
+@click.command()
+@click.option("--algorithm", "-a", help="Only runs of this algorithm: a file path, or a name such as long_short.")
+@click.option("--sweep", "sweep_id", help="Only runs of this sweep id.")
+@click.option("--status", type=click.Choice(["ok", "failed", "all"]), default="all", show_default=True)
+@click.option("--sort", default="pvr_per_day_pct", show_default=True, help="Any ledger column.")
+@click.option("--ascending", is_flag=True, help="Smallest first (default: largest first).")
+@click.option("--limit", type=int, help="At most this many runs.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of objects, one per run.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per run.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False),
+              help="Ledger file (default $PVR_HOME/runs.sqlite, PVR_HOME defaulting to ~/.pvr).")
+def runs(algorithm, sweep_id, status, sort, ascending, limit, as_json, as_csv, ledger_path):
+    """List recorded backtests, best PvR %/day first."""
+    from pvr_plugin.store import RunLedger
+
+    if limit is not None and limit < 1:
+        raise PvrInputError(f"--limit must be at least 1, not {limit}")
+    ledger = RunLedger(ledger_path)
+    frame = ledger.query(algorithm=algorithm, sweep_id=sweep_id, status=status, sort=sort,
+                         descending=not ascending, limit=limit)
+
+    def text():
+        if frame.empty:
+            return f"no runs recorded in {ledger.path}"
+        columns = list(_RUNS_TEXT)
+        if sort not in columns:
+            columns.insert(4, sort)
+        return _table(frame, columns)
+
+    _emit(frame, as_json, as_csv, text)
+
+
+@click.command()
+@click.argument("items", nargs=-1, required=True, metavar="RUN_ID_OR_FILE...")
+@click.option("--model", type=click.Choice(["cash_or_short", "gross", "margin", "proportional"]),
+              help="Risk model for files (default: the frame's own, else cash_or_short).")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of objects, one per run.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per run.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False),
+              help="Ledger file for run ids (default $PVR_HOME/runs.sqlite).")
+def compare(items, model, as_json, as_csv, ledger_path):
+    """Compare saved runs (ledger ids) and performance files side by side.
+
+    A number is a run id from `pvr runs`; anything else is a saved frame
+    (.pkl/.pickle/.parquet; write ./12.pkl for a file whose name is digits).
+    Only the files named here are opened; pickles can run code when opened,
+    so name only files you made yourself.
+    """
+    from pvr_plugin.store import RunLedger
+    from pvr_plugin.views.run_report import comparison_frame
+
+    frame = comparison_frame(list(items), ledger=RunLedger(ledger_path), model=model)
+
+    def text():
+        rows = ["pvr_per_day_pct", "pvr_pct", "qret_pct", "cagr", "alpha", "beta", "sharpe",
+                "max_drawdown", "cash_low_usd", "max_short_usd", "max_risk_usd", "max_leverage",
+                "days", "resolution", "risk_model", "capital_usd", "start", "end"]
+        import pandas as pd
+
+        side = pd.DataFrame(
+            {run: [_fmt(r, frame.loc[i, r]) for r in rows] for i, run in enumerate(_unique(frame["run"]))},
+            index=[_LABELS.get(r, r) for r in rows],
+        )
+        tags = "\n".join(f"  {run}: {tag}" for run, tag in zip(_unique(frame["run"]), frame["tag"]))
+        return side.to_string() + "\n\ntags\n" + tags
+
+    _emit(frame, as_json, as_csv, text)
+
+
+def _unique(labels):
+    """Column labels, made unique when the same run is named twice."""
+    seen, out = {}, []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out

@@ -1,0 +1,118 @@
+"""Turn a finished (or failed) backtest into a run-ledger row and record it.
+
+Used by ``pvr run`` and callable from notebooks::
+
+    from pvr_plugin.adapters.runner import run_file
+    from pvr_plugin.store import record_run
+
+    result = run_file("strategies/long_short.py", metrics_set="pvr")
+    run_id = record_run(result)            # $PVR_HOME/runs.sqlite
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from pvr_plugin.core import research
+from pvr_plugin.store.run_ledger import RunLedger
+
+# RunSummary field -> ledger column, where the names differ.
+_RENAMED = {"model": "risk_model"}
+_SUMMARY_TO_LEDGER = (
+    "pvr_pct", "pvr_per_day_pct", "qret_pct", "cagr", "alpha", "beta", "sharpe", "max_drawdown",
+    "cash_low_usd", "max_short_usd", "max_risk_usd", "max_leverage", "days", "resolution", "tag",
+    "model",
+)
+
+
+def source_sha256(source):
+    """SHA-256 (hex) of an algorithm's source text as run (UTF-8)."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _abspath(path):
+    return None if path is None else os.path.abspath(os.fspath(path))
+
+
+def _date(ts):
+    return None if ts is None else str(getattr(ts, "date", lambda: ts)())
+
+
+def run_record(result, perf_path=None, sweep_id=None, model=None):
+    """The ledger row (dict) of a finished run.
+
+    Parameters
+    ----------
+    result : pvr_plugin.adapters.runner.RunResult
+        Anything with its attributes: ``perf``, ``algorithm`` (``path``,
+        ``source``), ``start``, ``end``, ``capital_base``,
+        ``data_frequency``, ``bundle``, ``metrics_set``, ``params``,
+        ``runtime_s``.
+    perf_path : str or Path, optional
+        Where the performance frame was saved.
+    sweep_id : str, optional
+    model : str, optional
+        Risk model of the summary; default the one the run's metrics set used
+        (``risk_model`` column), else ``cash_or_short``.
+    """
+    summary = research.run_summary(result.perf, model=model, start_usd=result.capital_base).as_dict()
+    row = {
+        "status": "ok",
+        "algorithm": _abspath(result.algorithm.path),
+        "algorithm_sha256": source_sha256(result.algorithm.source),
+        "params": dict(result.params or {}),
+        "sweep_id": sweep_id,
+        "bundle": result.bundle,
+        "start": _date(result.start),
+        "end": _date(result.end),
+        "data_frequency": result.data_frequency,
+        "capital_usd": result.capital_base,
+        "metrics_set": result.metrics_set,
+        "runtime_s": result.runtime_s,
+        "perf_path": _abspath(perf_path),
+    }
+    for key in _SUMMARY_TO_LEDGER:
+        row[_RENAMED.get(key, key)] = summary[key]
+    return row
+
+
+def record_run(result, ledger=None, perf_path=None, sweep_id=None, model=None):
+    """Record a finished run in the ledger; return its ``run_id``.
+
+    ``ledger`` is a :class:`RunLedger` or a path (default
+    ``$PVR_HOME/runs.sqlite``). Other arguments as in :func:`run_record`.
+    """
+    if not isinstance(ledger, RunLedger):
+        ledger = RunLedger(ledger)
+    return ledger.record(run_record(result, perf_path=perf_path, sweep_id=sweep_id, model=model))
+
+
+def record_failed_run(algorithm, error, ledger=None, params=None, sweep_id=None, bundle=None,
+                      start=None, end=None, data_frequency=None, capital_usd=None,
+                      metrics_set=None, runtime_s=None):
+    """Record a run that raised; return its ``run_id`` (status 'failed').
+
+    Parameters
+    ----------
+    algorithm : str or Path
+        The algorithm file (hashed when it can be read).
+    error : BaseException or str
+        Stored as ``"ExceptionType: message"``.
+    """
+    if isinstance(error, BaseException):
+        error = f"{type(error).__name__}: {error}"
+    digest = None
+    try:
+        digest = source_sha256(Path(algorithm).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        pass
+    if not isinstance(ledger, RunLedger):
+        ledger = RunLedger(ledger)
+    return ledger.record({
+        "status": "failed", "error": str(error), "algorithm": _abspath(algorithm),
+        "algorithm_sha256": digest, "params": dict(params or {}), "sweep_id": sweep_id,
+        "bundle": bundle, "start": _date(start), "end": _date(end),
+        "data_frequency": data_frequency, "capital_usd": capital_usd,
+        "metrics_set": metrics_set, "runtime_s": runtime_s,
+    })
