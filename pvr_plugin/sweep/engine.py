@@ -32,7 +32,10 @@ def run_combination(algorithm_path, source, start, end, data_frequency, bundle, 
     t0 = time.perf_counter()
     try:
         from pvr_plugin.adapters.runner import run_file
+        from pvr_plugin.quiet import quiet_library_warnings
         from pvr_plugin.store.run_ledger import result_row
+
+        quiet_library_warnings()
 
         result = run_file(
             algorithm_path, start=start, end=end, capital_base=capital_base,

@@ -1,0 +1,18 @@
+"""Test algorithm for sweeps: fixed daily buys; can raise, or kill its worker process."""
+import os
+
+from zipline.api import order, symbol
+
+PARAMS = {"shares": 5, "mode": "ok"}
+
+
+def initialize(context):
+    if PARAMS["mode"] == "raise":
+        raise RuntimeError("probe asked to fail")
+    if PARAMS["mode"] == "die":
+        os._exit(3)  # the whole worker process goes away
+    context.stock = symbol("KO")
+
+
+def handle_data(context, data):
+    order(context.stock, PARAMS["shares"])
