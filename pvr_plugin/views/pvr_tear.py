@@ -1,0 +1,215 @@
+"""PvR tear sheet: a finished backtest's PvR, cash, risk, leverage and shorts, pyfolio style.
+
+:func:`create_pvr_tear_sheet` stacks five gridspec rows on one shared date
+axis, like pyfolio's sheets: PvR % against the platform's return % (QRet),
+cash with its running low, capital at risk with its running maximum, gross
+leverage with its running maximum, and the short book with its running
+maximum. The summary table comes back as a DataFrame. Works headless (Agg).
+"""
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import gridspec
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from pvr_plugin.core import research
+from pvr_plugin.errors import PvrInputError
+
+PVR_COLOUR = "#2a7ab0"
+QRET_COLOUR = "#7f7f7f"
+RUNNING_COLOUR = "#c0392b"
+SHORT_COLOUR = "#8e44ad"
+STYLE = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+}
+ROWS = ("pvr", "cash", "risk", "leverage", "short")
+_DAILY_NEEDED = set(research.DAILY_COLUMNS) - {"resolution"}
+
+
+def _dollars(y, _pos=None):
+    a = abs(y)
+    if a >= 1e6:
+        return f"${y / 1e6:,.1f}M"
+    if a >= 1e4:
+        return f"${y / 1e3:,.0f}k"
+    return f"${y:,.0f}"
+
+
+DOLLARS = FuncFormatter(_dollars)
+PERCENT = FuncFormatter(lambda y, _pos=None: f"{y:,.0f}%" if abs(y) >= 10 else f"{y:,.1f}%")
+
+
+def _dates(index):
+    if isinstance(index, pd.DatetimeIndex):
+        return index.tz_localize(None) if index.tz is not None else index
+    return index
+
+
+def daily_and_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto"):
+    """The per-day PvR frame and :class:`~pvr_plugin.core.research.RunSummary` the sheet shows.
+
+    ``perf`` is a zipline performance frame, the path of a saved one, or a
+    per-day frame already made by :func:`~pvr_plugin.core.research.pvr_from_perf`
+    or :func:`~pvr_plugin.core.research.pvr_from_pyfolio`.
+    """
+    if isinstance(perf, (str, bytes)) or hasattr(perf, "__fspath__"):
+        from pvr_plugin.views.run_report import load_frame
+
+        perf = load_frame(perf)
+    if isinstance(perf, pd.DataFrame) and _DAILY_NEEDED <= set(perf.columns) and "start_usd" in perf.attrs:
+        if len(perf) == 0:
+            raise PvrInputError("the per-day PvR frame is empty: no rows")
+        return perf, research.summarize(perf)
+    if model is None:
+        model = research.frame_model(perf)
+    daily = research.pvr_from_perf(perf, model, start_usd, leverage_limit, resolution)
+    summary = research.run_summary(perf, model, start_usd, leverage_limit, resolution)
+    return daily, summary
+
+
+def summary_table(summary):
+    """A :class:`RunSummary` as a one-column DataFrame (index: the figure's name)."""
+    fields = summary.as_dict()
+    order = list(research.SUMMARY_KEYS) + [k for k in fields if k not in research.SUMMARY_KEYS]
+    return pd.DataFrame({"value": [fields[k] for k in order]},
+                        index=pd.Index(order, name="figure"), dtype=object)
+
+
+def plot_pvr_vs_returns(daily, ax):
+    x = _dates(daily.index)
+    ax.plot(x, daily["pvr_pct"].to_numpy(), color=PVR_COLOUR, linewidth=1.6, label="PvR %")
+    # dashed and on top: when the whole capital is at work the two curves coincide
+    ax.plot(x, daily["qret_pct"].to_numpy(), color=QRET_COLOUR, linewidth=1.2, linestyle="--",
+            label="Returns % (QRet)")
+    ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
+    ax.set_title("PvR vs returns: profit over capital put to work vs over starting capital")
+    ax.set_ylabel("Percent")
+    ax.yaxis.set_major_formatter(PERCENT)
+    ax.legend(loc="upper left", ncol=2)
+
+
+def plot_cash(daily, ax, start_usd):
+    x = _dates(daily.index)
+    ax.plot(x, daily["cash_usd"].to_numpy(), color=PVR_COLOUR, linewidth=1.0, label="Cash at close")
+    ax.plot(x, daily["cash_low_usd"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
+            label="Cash low")
+    ax.axhline(start_usd, color="black", linewidth=0.8, linestyle="--", alpha=0.6, label="Starting capital")
+    ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
+    ax.set_title("Cash and cash low (below zero: margin)")
+    ax.yaxis.set_major_formatter(DOLLARS)
+    ax.legend(loc="best", ncol=3)
+
+
+def plot_risk(daily, ax):
+    x = _dates(daily.index)
+    ax.plot(x, daily["risk_usd"].to_numpy(), color=PVR_COLOUR, linewidth=1.0, label="Risk at close")
+    ax.plot(x, daily["max_risk_usd"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
+            label="Max risk (PvR's denominator)")
+    ax.set_title(f"Capital at risk ({daily.attrs.get('model', '')} model)")
+    ax.yaxis.set_major_formatter(DOLLARS)
+    ax.set_ylim(bottom=min(0.0, float(np.nanmin(daily["risk_usd"].to_numpy(), initial=0.0))))
+    ax.legend(loc="upper left", ncol=2)
+
+
+def plot_leverage(daily, ax):
+    x = _dates(daily.index)
+    ax.plot(x, daily["leverage"].to_numpy(), color=PVR_COLOUR, linewidth=1.0, label="Gross leverage at close")
+    ax.plot(x, daily["max_leverage"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
+            label="Max leverage")
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
+    ax.set_title("Gross leverage and its maximum")
+    ax.set_ylabel("Ratio")
+    ax.legend(loc="upper left", ncol=2)
+
+
+def plot_short(daily, ax):
+    x = _dates(daily.index)
+    shorts = -daily["short_usd"].to_numpy()
+    ax.fill_between(x, shorts, 0.0, color=SHORT_COLOUR, alpha=0.3, linewidth=0, label="Short book at close")
+    ax.plot(x, daily["max_short_usd"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
+            label="Max short")
+    ax.yaxis.set_major_formatter(DOLLARS)
+    if np.nanmax(daily["max_short_usd"].to_numpy(), initial=0.0) > 0:
+        ax.set_title("Short exposure (shown positive)")
+        ax.set_ylim(bottom=0.0)
+    else:
+        ax.set_title("Short exposure (shown positive): no short positions")
+        ax.set_ylim(0.0, 1.0)
+    ax.legend(loc="upper left", ncol=2)
+
+
+def plot_pvr_sheet(daily, summary, title=None, figure=None):
+    """Draw the five rows on ``figure`` (default: a new Agg figure); return the figure."""
+    with matplotlib.rc_context(STYLE):
+        fig = figure
+        if fig is None:
+            fig = Figure(figsize=(14, 16))
+            FigureCanvasAgg(fig)
+        grid = gridspec.GridSpec(len(ROWS), 1, figure=fig, height_ratios=(3, 2, 2, 2, 2), hspace=0.45)
+        first = fig.add_subplot(grid[0])
+        axes = [first] + [fig.add_subplot(grid[i], sharex=first) for i in range(1, len(ROWS))]
+        plot_pvr_vs_returns(daily, axes[0])
+        plot_cash(daily, axes[1], summary.start_usd)
+        plot_risk(daily, axes[2])
+        plot_leverage(daily, axes[3])
+        plot_short(daily, axes[4])
+        for ax in axes[:-1]:
+            ax.tick_params(labelbottom=False)
+        name = title or "PvR tear sheet"
+        fig.suptitle(
+            f"{name}: {summary.first_day} to {summary.last_day}  ({summary.resolution.replace('_', ' ')})\n"
+            f"PvR {summary.pvr_pct:.2f}%  PvR/day {summary.pvr_per_day_pct:.4f}%  tag {summary.tag}",
+            x=0.07, y=0.985, ha="left", fontweight="bold",
+        )
+        fig.subplots_adjust(left=0.07, right=0.98, top=0.93, bottom=0.04)
+    return fig
+
+
+def create_pvr_tear_sheet(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto",
+                          title=None, return_fig=False):
+    """PvR charts and summary of a finished backtest, in the style of pyfolio.
+
+    Parameters
+    ----------
+    perf : pandas.DataFrame or path
+        A zipline performance frame (or a saved ``.pkl``/``.parquet`` one:
+        a pickle can run code when opened, so give only your own files), or
+        a per-day frame from :func:`~pvr_plugin.core.research.pvr_from_pyfolio`.
+    model : str, optional
+        Risk model; default the frame's own (``pvr-*`` metrics sets), else
+        ``cash_or_short``.
+    start_usd, leverage_limit, resolution
+        As in :func:`pvr_plugin.core.research.pvr_from_perf`.
+    title : str, optional
+        Start of the figure's title.
+    return_fig : bool
+        Also return the figure (an Agg figure, not registered with pyplot).
+        Otherwise the figure is made with pyplot, so notebooks show it.
+
+    Returns
+    -------
+    pandas.DataFrame, or (matplotlib.figure.Figure, pandas.DataFrame)
+        The summary table: one row per figure of
+        :class:`~pvr_plugin.core.research.RunSummary` (column ``value``).
+    """
+    daily, summary = daily_and_summary(perf, model, start_usd, leverage_limit, resolution)
+    figure = None
+    if not return_fig:
+        import matplotlib.pyplot as plt
+
+        figure = plt.figure(figsize=(14, 16))
+    fig = plot_pvr_sheet(daily, summary, title=title, figure=figure)
+    table = summary_table(summary)
+    if return_fig:
+        return fig, table
+    return table
