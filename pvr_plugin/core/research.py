@@ -40,6 +40,7 @@ from pvr_plugin.errors import PvrInputError
 RESOLUTIONS = ("intraday", "end_of_day")
 EOD_COLUMNS = ("ending_cash", "long_value", "short_value")
 INTRADAY_COLUMNS = ("cash_low_usd", "max_short_usd", "max_gross_leverage")
+BLOCK_DAYS = 128  # rows per block in pvr_many (measured fastest of 32..256 on 1,000 runs)
 DAILY_COLUMNS = (
     "days", "value_usd", "pnl_usd", "cash_usd", "long_usd", "short_usd", "leverage",
     "risk_usd", "cash_low_usd", "max_short_usd", "max_leverage", "max_risk_usd",
@@ -428,25 +429,43 @@ def pvr_many(cash_usd, long_usd, short_usd, value_usd=None, start_usd=None, mode
         s = np.full(n_runs, float(s))
     if s.shape != (n_runs,) or not np.all(np.isfinite(s) & (s > 0)):
         raise PvrInputError(f"start_usd must be positive dollars, one per run ({n_runs}), got shape {s.shape}")
-    valid = np.isfinite(cash) & np.isfinite(long_) & np.isfinite(short) & np.isfinite(value)
-    days_per_run = valid.sum(axis=0)
-    # Only trailing NaN (a shorter run) is allowed: the valid rows must be a prefix.
-    prefix = np.arange(n_days)[:, None] < days_per_run[None, :]
-    if not np.array_equal(valid, prefix) or np.any(days_per_run == 0):
-        run = int(np.flatnonzero((valid != prefix).any(axis=0) | (days_per_run == 0))[0])
-        raise PvrInputError(f"run {run}: missing values before its last day (only trailing NaN allowed)")
-    lev = core.gross_leverage(long_, short, value) if leverage is None else _array2d(leverage, "leverage")
-    _, bars = core.advance(core.PvRState(s, model, leverage_limit), cash, long_, short, value, lev)
+    total = value if value_usd is None else cash + long_ + short + value
+    if np.isfinite(total).all():
+        days_per_run = np.full(n_runs, n_days)
+        prefix = None
+    else:
+        valid = np.isfinite(total)
+        days_per_run = valid.sum(axis=0)
+        # Only trailing NaN (a shorter run) is allowed: the valid rows must be a prefix.
+        prefix = np.arange(n_days)[:, None] < days_per_run[None, :]
+        if not np.array_equal(valid, prefix) or np.any(days_per_run == 0):
+            run = int(np.flatnonzero((valid != prefix).any(axis=0) | (days_per_run == 0))[0])
+            raise PvrInputError(f"run {run}: missing values before its last day (only trailing NaN allowed)")
+    lev = None if leverage is None else _array2d(leverage, "leverage")
+    if lev is not None and lev.shape != cash.shape:
+        raise PvrInputError(f"leverage must be shaped like cash {cash.shape}, not {lev.shape}")
+
+    names = ("cash_low_usd", "max_short_usd", "max_leverage", "max_risk_usd", "pvr_pct")
+    out = {name: np.empty((n_days, n_runs)) for name in names}
+    state = core.PvRState(s, model, leverage_limit)
+    # Blocks of days, the running state carried from block to block (as the
+    # tracker does session by session): the arrays of a block stay in cache.
+    for first in range(0, n_days, BLOCK_DAYS):
+        rows = slice(first, first + BLOCK_DAYS)
+        state, bars = core.advance(state, cash[rows], long_[rows], short[rows], value[rows],
+                                   None if lev is None else lev[rows])
+        for name in names:
+            out[name][rows] = getattr(bars, name)
+    # Finite inputs give finite running values; only the two divisions can
+    # overflow (a tiny max risk or account value). Rows after a run's end: NaN.
+    _finite_in_place(out["pvr_pct"], prefix)
+    _finite_in_place(out["max_leverage"], prefix)
     days = np.arange(1, n_days + 1, dtype=float)[:, None]
-    pvr = np.where(prefix, _finite(bars.pvr_pct), np.nan)
-    per_day = _finite(core.per_day(pvr, days))
-    qret = np.where(prefix, _finite(core.qret_pct(value, s)), np.nan)
-    keep = lambda a: np.where(prefix, a, np.nan)  # noqa: E731
-    out = dict(
-        cash_low_usd=keep(bars.cash_low_usd), max_short_usd=keep(bars.max_short_usd),
-        max_leverage=keep(_finite(bars.max_leverage)), max_risk_usd=keep(bars.max_risk_usd),
-        pvr_pct=pvr, pvr_per_day_pct=per_day, qret_pct=qret,
-    )
+    out["pvr_per_day_pct"] = out["pvr_pct"] / days
+    out["qret_pct"] = core.qret_pct(value, s)
+    if prefix is not None:
+        for name in ("cash_low_usd", "max_short_usd", "max_risk_usd", "qret_pct"):
+            _finite_in_place(out[name], prefix)
     last = (days_per_run - 1)[None, :]
     final = {k: np.take_along_axis(v, last, axis=0)[0] for k, v in out.items()}
     final["cagr"] = _cagr(np.take_along_axis(value, last, axis=0)[0], s, days_per_run)
@@ -455,6 +474,15 @@ def pvr_many(cash_usd, long_usd, short_usd, value_usd=None, start_usd=None, mode
     frame = pd.DataFrame(final, index=columns)
     frame.index.name = "run"
     return ManyRuns(final=frame, **out)
+
+
+def _finite_in_place(values, keep=None):
+    """Set non-finite values, and values outside ``keep`` (a mask), to NaN."""
+    bad = ~np.isfinite(values)
+    if keep is not None:
+        bad |= ~keep
+    if bad.any():
+        values[bad] = np.nan
 
 
 # ------------------------------------------------------------------ summaries
