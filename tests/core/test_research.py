@@ -519,3 +519,13 @@ def test_bad_pyfolio_inputs():
         research.pvr_from_pyfolio(pd.Series([0.0, 0.0, 0.0], index=pd.date_range("2021-01-04", periods=3)), positions)
     with pytest.raises(PvrInputError, match="positions is empty"):
         research.pvr_from_pyfolio(returns, positions.iloc[:0])
+
+
+def test_research_core_imports_no_engine_plotting_or_storage():
+    import subprocess
+    import sys
+
+    code = ("import sys, pvr_plugin.core.research; "
+            "print(sorted(m for m in ('zipline', 'matplotlib', 'sqlite3') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
