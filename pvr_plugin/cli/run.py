@@ -84,7 +84,10 @@ def run(algofile, start, end, capital_base, data_frequency, bundle, metrics_set,
         run_report.save_frame(result.perf, out)
         click.echo(f"saved performance frame to {out}")
     if ledger is not None:
-        run_id = record_run(result, ledger=ledger, perf_path=out)
+        try:
+            run_id = record_run(result, ledger=ledger, perf_path=out)
+        except PvrInputError as exc:
+            raise PvrInputError(f"{exc} (set PVR_HOME to a writable folder, or use --no-record)") from None
         click.echo(f"recorded run {run_id} in {ledger.path}")
 
 

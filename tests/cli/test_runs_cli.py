@@ -216,3 +216,20 @@ def test_comparison_frame_for_notebooks(tmp_path):
     assert listed["run"].tolist() == [str(saved), "#2 short_only"]
     with pytest.raises(ValueError, match="cannot compare a float"):
         comparison_frame([1.5])
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_pvr_run_records_a_failed_run(tmp_path):
+    algo = tmp_path / "boom.py"
+    algo.write_text("def initialize(context):\n    context.n = 0\n\n\n"
+                    "def handle_data(context, data):\n    context.n += 1\n"
+                    "    if context.n > 2:\n        raise RuntimeError('boom on day 3')\n")
+    proc = pvr("run", str(algo), "--start", "2021-01-04", "--end", "2021-01-15", "--param", "x=1")
+    assert proc.returncode == 2 and "has no PARAMS dict" in proc.stderr  # a user mistake: not recorded
+    proc = pvr("run", str(algo), "--start", "2021-01-04", "--end", "2021-01-15")
+    assert proc.returncode != 0 and "RuntimeError: boom on day 3" in proc.stderr
+    assert "recorded failed run 1 in" in proc.stderr
+    rows = json.loads(pvr("runs", "--json").stdout)
+    assert len(rows) == 1
+    assert rows[0]["status"] == "failed" and rows[0]["error"] == "RuntimeError: boom on day 3"
+    assert rows[0]["algorithm"] == str(algo) and rows[0]["pvr_per_day_pct"] is None

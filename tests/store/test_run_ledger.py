@@ -327,3 +327,10 @@ def test_killed_while_writing_fast_keeps_whole_rows(tmp_path):
         assert error == str(i % 10) * 200000  # every row whole
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_unwritable_location_is_one_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(PvrInputError, match="cannot create the folder of the run ledger"):
+        RunLedger(blocker / "runs.sqlite").record({"algorithm": "x"})
