@@ -11,6 +11,9 @@ matplotlib.use("Agg")
 # Set before anything reads it; subprocesses (CLI, notebooks) inherit it.
 _ROOT = tempfile.mkdtemp(prefix="pvr-tests-zipline-")
 os.environ["ZIPLINE_ROOT"] = _ROOT
+# No test may write the user's run ledger (~/.pvr).
+_HOME = tempfile.mkdtemp(prefix="pvr-tests-home-")
+os.environ["PVR_HOME"] = _HOME
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +26,4 @@ def zipline_root():
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_ROOT, ignore_errors=True)
+    shutil.rmtree(_HOME, ignore_errors=True)

@@ -152,6 +152,10 @@ class AlgoTracker:
             cash, long_, short = session_bars(self.ledger, self.data_portal, minutes, self.commissions)
         else:
             self._enter_session(dt)
+            # In daily mode zipline syncs prices only at the close, after
+            # handle_data: without this, positions would carry yesterday's close
+            # (or today's fill price). Reading context.portfolio does the same sync.
+            self.ledger.sync_last_sale_prices(dt, self.data_portal)
             cash, long_, short = end_of_day_bars(self.ledger)
         day = self.tracker.end_of_session(self.session, cash, long_, short)
         self._report(context, day, minutes if self.minute_mode else None)

@@ -178,10 +178,11 @@ def cagr(value_usd, start_usd, days):
     """Compound annual growth rate (fraction) after ``days`` sessions; NaN if undefined."""
     value = np.asarray(value_usd, float)
     days = np.asarray(days, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = value / start_usd
         out = np.where((days > 0) & (ratio > 0), ratio ** (TRADING_DAYS_PER_YEAR / np.where(days > 0, days, 1.0)) - 1.0, np.nan)
-    return out
+    # large gains over a few days overflow: an undefined CAGR, not inf
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 def per_day(pvr_value_pct, days):

@@ -161,9 +161,11 @@ class SessionTracker:
         d = self.last
         if d is None:
             return None
-        use_pvrp = label == "PvRp"
-        pvr_value = d.pvrp_pct if use_pvrp else d.pvr_pct
-        risk = self.pvrp_state.max_risk_usd if use_pvrp else d.max_risk_usd
+        # PvRp is the proportional model: the primary state when that is the
+        # tracker's model, else the side state kept for recording PvRp.
+        side = label == "PvRp" and self.model != "proportional"
+        pvr_value = d.pvrp_pct if side else d.pvr_pct
+        risk = self.pvrp_state.max_risk_usd if side else d.max_risk_usd
         return PvRSummary(
             first_session=self.first_session,
             last_session=d.session,
@@ -180,7 +182,7 @@ class SessionTracker:
             max_risk_usd=float(risk),
             max_short_usd=d.max_short_usd,
             pvr_avg_pct=d.pvr_avg_pct,
-            model="proportional" if use_pvrp else self.model,
+            model="proportional" if label == "PvRp" else self.model,
             label=label,
         )
 

@@ -117,6 +117,31 @@ def test_exact_against_brute_force_every_bar(freq, span):
         assert perf["max_risk_usd"].iloc[-1] > eod_risk.iloc[-1]
 
 
+def test_proportional_metrics_set_and_pvrp_record():
+    def initialize(context):
+        context.stock = symbol("AAPL")
+
+    def handle_data(context, data):
+        order(context.stock, 40)  # runs into margin within days at $100,000
+        pvr(context, data, record=("PvR", "PvRp", "MxRisk"))
+
+    perf = run(initialize, handle_data, freq="daily", span=("2021-01-04", "2021-03-31"), capital=1e5,
+               metrics_set="pvr-proportional")
+    assert (perf["risk_model"] == "proportional").all()
+    np.testing.assert_allclose(perf["pvr_pct"], perf["PvRp"], rtol=1e-12)  # same model, two paths
+    assert perf["ending_cash"].min() < 0
+    # by hand from the closes: while cash < 0 the dip is scaled by S / V
+    worst, expected = 0.0, []
+    for cash, value in zip(perf["ending_cash"], perf["portfolio_value"]):
+        dip = max(1e5 - cash, 0.0)
+        if cash < 0:
+            dip *= 1e5 / value
+        worst = max(worst, dip)
+        expected.append(worst)
+    np.testing.assert_allclose(perf["max_risk_usd"], expected, rtol=1e-9)
+    assert perf["max_risk_usd"].iloc[-1] != pytest.approx(perf["MxRisk"].iloc[-1])  # differs from cash_or_short
+
+
 def test_margin_and_gross_models_against_reference():
     initialize, handle_data, analyze, ref = brute_force_algo(options=PvROptions(risk_model="margin", keep_bars=True))
     perf = run(initialize, handle_data, analyze, metrics_set="pvr-margin")

@@ -104,6 +104,7 @@ def test_scalars():
     assert core.qret_pct(1100, 1000) == pytest.approx(10.0)
     assert core.cagr(1100, 1000, 126) == pytest.approx(1.1 ** 2 - 1)
     assert np.isnan(core.cagr(-5, 1000, 10))
+    assert np.isnan(core.cagr(1e9, 1.0, 1))  # overflows: undefined, never inf
     assert core.per_day(10.0, 4) == pytest.approx(2.5)
     assert np.isnan(core.per_day(10.0, 0))
 
