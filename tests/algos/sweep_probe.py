@@ -10,6 +10,10 @@ def initialize(context):
     if PARAMS["mode"] == "raise":
         raise RuntimeError("probe asked to fail")
     if PARAMS["mode"] == "die":
+        marker = os.environ.get("PVR_PROBE_DEATHS")
+        if marker:  # count attempts, for the test
+            with open(marker, "a") as fh:
+                fh.write("died\n")
         os._exit(3)  # the whole worker process goes away
     context.stock = symbol("KO")
 

@@ -31,10 +31,10 @@ def spec_file(tmp_path, grid, start="2021-01-04", end="2021-02-26"):
 
 
 def test_local_cluster_results_equal_runs_alone_and_failures_recorded(tmp_path):
-    spec = load_spec(spec_file(tmp_path, {"shares": [3, 8], "mode": ["ok", "raise", "die"]}))
+    spec = load_spec(spec_file(tmp_path, {"shares": [3, 8], "mode": ["ok", "raise"]}))
     ledger = RunLedger(tmp_path / "runs.sqlite")
     results = run_sweep(spec, workers=2, ledger=ledger)
-    assert len(results) == 6 and ledger.count() == 6
+    assert len(results) == 4 and ledger.count() == 4
     params = results["params"].map(json.loads)
     ok = results[params.map(lambda p: p["mode"] == "ok")]
     assert (ok["status"] == "ok").all()
@@ -49,17 +49,25 @@ def test_local_cluster_results_equal_runs_alone_and_failures_recorded(tmp_path):
     raised = results[params.map(lambda p: p["mode"] == "raise")]
     assert (raised["status"] == "failed").all()
     assert raised["error"].str.contains("RuntimeError: probe asked to fail").all()
-    died = results[params.map(lambda p: p["mode"] == "die")]
-    assert (died["status"] == "failed").all()
-    assert died["error"].str.contains("KilledWorker").all()  # retried once, then given up
     table = parameter_table(results)
     assert set(table["parameter"]) == {"shares", "mode"}
     assert table.loc[table["parameter"] == "mode", "value"].tolist() == ["ok"]  # only successful runs rank
 
     # resume: the same spec finds its ok runs and retries only the failed ones
     again = run_sweep(spec, workers=1, ledger=ledger)
-    assert ledger.count() == 6 + 4
+    assert ledger.count() == 4 + 2
     assert (again["status"] == "ok").sum() == 2
+
+
+def test_worker_death_retried_once_then_failed(tmp_path, monkeypatch):
+    deaths = tmp_path / "deaths.txt"
+    monkeypatch.setenv("PVR_PROBE_DEATHS", str(deaths))
+    spec = load_spec(spec_file(tmp_path, {"mode": ["ok", "die"]}))
+    results = run_sweep(spec, workers=1, ledger=RunLedger(tmp_path / "runs.sqlite"))
+    status = dict(zip(results["params"].map(lambda p: json.loads(p)["mode"]), results["status"]))
+    assert status == {"ok": "ok", "die": "failed"}
+    assert results.loc[results["status"] == "failed", "error"].str.contains("KilledWorker").all()
+    assert deaths.read_text().count("died") == 2  # the first try and one retry
 
 
 def _free_port():
