@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 from zipline.utils.events import Always
 
-from pvr_plugin.adapters.ledger_bars import CommissionLog, end_of_day_bars, session_bars
+from pvr_plugin.adapters.ledger_bars import CommissionLog, DailyCloses, end_of_day_bars, session_bars
 from pvr_plugin.core import pvr_text
 from pvr_plugin.core.pvr import check_model
 from pvr_plugin.core.tracker import SessionTracker
@@ -98,6 +98,7 @@ class AlgoTracker:
     minute_mode: bool
     end_session: pd.Timestamp
     commissions: CommissionLog = None
+    daily_closes: DailyCloses = None
     close_ns: int = -1
     session: pd.Timestamp = None
     wall_start: float = field(default_factory=time.time)
@@ -124,6 +125,7 @@ class AlgoTracker:
             minute_mode=minute_mode,
             end_session=end,
             commissions=CommissionLog(ledger) if minute_mode else None,
+            daily_closes=None if minute_mode else DailyCloses(context.data_portal, context.sim_params.sessions),
         )
         self._enter_session(context.get_datetime())
         setattr(context, _STATE_ATTR, self)
@@ -152,11 +154,9 @@ class AlgoTracker:
             cash, long_, short = session_bars(self.ledger, self.data_portal, minutes, self.commissions)
         else:
             self._enter_session(dt)
-            # In daily mode zipline syncs prices only at the close, after
-            # handle_data: without this, positions would carry yesterday's close
-            # (or today's fill price). Reading context.portfolio does the same sync.
-            self.ledger.sync_last_sale_prices(dt, self.data_portal)
-            cash, long_, short = end_of_day_bars(self.ledger)
+            # zipline syncs daily prices only after handle_data, at the close:
+            # price the positions at today's close ourselves.
+            cash, long_, short = end_of_day_bars(self.ledger, self.daily_closes, self.session)
         day = self.tracker.end_of_session(self.session, cash, long_, short)
         self._report(context, day, minutes if self.minute_mode else None)
         # Daily mode: one bar per session, so "closed" means "this bar is done";

@@ -49,11 +49,67 @@ def _current_cash(ledger):
     return float(ledger._immutable_portfolio.cash)
 
 
-def end_of_day_bars(ledger):
-    """(cash, long, short) of the ledger now, as 1-element arrays (daily mode)."""
-    stats = ledger.position_tracker.stats
-    return (np.array([_current_cash(ledger)]), np.array([float(stats.long_value)]),
-            np.array([float(stats.short_value)]))
+def end_of_day_bars(ledger, prices=None, session=None):
+    """(cash, long, short) after a daily bar, as 1-element arrays.
+
+    Without ``prices`` the ledger's own position values are used: right at the
+    close, where zipline has synced them (the metrics-set path). Inside
+    ``handle_data`` zipline has not synced yet, so positions are priced at the
+    session's close by a :class:`DailyCloses` cache.
+    """
+    cash = np.array([_current_cash(ledger)])
+    if prices is None:
+        stats = ledger.position_tracker.stats
+        return cash, np.array([float(stats.long_value)]), np.array([float(stats.short_value)])
+    held = [(a, p.amount) for a, p in ledger.position_tracker.positions.items() if p.amount != 0]
+    if not held:
+        return cash, np.zeros(1), np.zeros(1)
+    values = np.array([amount for _, amount in held], float) * prices.at(session, [a for a, _ in held])
+    return cash, np.array([values[values > 0].sum()]), np.array([values[values < 0].sum()])
+
+
+class DailyCloses:
+    """Closes of the backtest's sessions, read once per asset for the whole run.
+
+    Pricing positions at each close with zipline's own sync (a spot-value look-up
+    per position) cost 1.09x on a 6-year daily backtest, and one raw read per
+    session 1.34x; a whole-run column per asset, looked up by session, costs
+    nothing measurable.
+    """
+
+    def __init__(self, data_portal, sessions):
+        self.data_portal = data_portal
+        self.sessions = sessions
+        self.columns = {}
+
+    def at(self, session, assets):
+        missing = [a for a in assets if a not in self.columns]
+        if missing:
+            first, last = self.sessions[0], self.sessions[-1]
+            block = _raw_closes(
+                self.data_portal, "daily", first, last, missing,
+                lambda: self.data_portal.get_history_window(
+                    missing, last, len(self.sessions), "1d", "close", "daily").to_numpy(dtype=float, copy=True),
+            )
+            for j, asset in enumerate(missing):
+                self.columns[asset] = block[:, j]
+        i = self.sessions.get_loc(session)
+        closes = np.array([self.columns[a][i] for a in assets])
+        for j in np.flatnonzero(np.isnan(closes)):  # no trade that day: last sale, as zipline's sync
+            closes[j] = self.data_portal.get_spot_value(assets[j], "price", session, "daily")
+        return closes
+
+
+def _raw_closes(data_portal, frequency, first, last, assets, fallback):
+    """Raw closes (rows: bars, columns: assets), NaN where nothing traded.
+
+    The raw reader is zipline-internal; ``fallback`` (the public history call)
+    is used if a future zipline renames it.
+    """
+    reader = getattr(data_portal, "_get_pricing_reader", None)
+    if reader is None:
+        return fallback()
+    return reader(frequency).load_raw_arrays(["close"], first, last, [a.sid for a in assets])[0]
 
 
 def session_bars(ledger, data_portal, minutes, commissions):
@@ -118,15 +174,11 @@ def _session_prices(data_portal, assets, minutes):
     back to the public call if a future zipline renames it.
     """
     n = len(minutes)
-    reader = getattr(data_portal, "_get_pricing_reader", None)
-    if reader is not None:
-        closes = reader("minute").load_raw_arrays(
-            ["close"], minutes[0], minutes[-1], [a.sid for a in assets]
-        )[0]
-    else:
-        closes = data_portal.get_history_window(
-            assets, minutes[-1], n, "1m", "close", "minute"
-        ).to_numpy(dtype=float, copy=True)
+    closes = _raw_closes(
+        data_portal, "minute", minutes[0], minutes[-1], assets,
+        lambda: data_portal.get_history_window(
+            assets, minutes[-1], n, "1m", "close", "minute").to_numpy(dtype=float, copy=True),
+    )
     if np.isnan(closes).any():
         for j in np.flatnonzero(np.isnan(closes[0])):
             closes[0, j] = data_portal.get_spot_value(assets[j], "price", minutes[0], "minute")
