@@ -138,17 +138,10 @@ def load_spec(path, param_flags=(), algorithm=None):
         name, values = parse_param_flag(flag)
         grid[name] = values
 
-    from pvr_plugin.adapters.runner import load_algorithm  # checks names against PARAMS
+    from pvr_plugin.adapters.runner import load_algorithm
 
-    defaults = load_algorithm(algo_path).namespace.get("PARAMS")
-    if grid:
-        if not isinstance(defaults, dict):
-            raise PvrInputError(f"{algo_path} has no PARAMS dict, so it cannot be swept")
-        unknown = sorted(set(grid) - set(defaults))
-        if unknown:
-            raise PvrInputError(
-                f"{algo_path} has no parameter(s) {', '.join(unknown)}; it has {', '.join(sorted(defaults))}"
-            )
+    # Loading with one value per grid entry refuses names the file's PARAMS lacks.
+    load_algorithm(algo_path, {name: values[0] for name, values in grid.items()})
 
     capitals = _as_list("capital_base", data.get("capital_base", 1_000_000.0))
     for c in capitals:

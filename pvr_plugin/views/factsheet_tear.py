@@ -16,19 +16,13 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from pvr_plugin.core.factsheet import factsheet
 from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, statistics_table
+from pvr_plugin.views import style
 
-STRATEGY_COLOR = "#2a7ab0"
-BENCH_COLORS = ("#7f7f7f", "#e08a2c", "#5aa05a", "#a05a9c", "#b0a030")
-LOSS_COLOR = "#c0392b"
+STRATEGY_COLOR = style.BLUE
+BENCH_COLORS = (style.GREY, "#e08a2c", "#5aa05a", "#a05a9c", "#b0a030")
+LOSS_COLOR = style.RED
 STYLE = {
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "grid.linewidth": 0.5,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "legend.frameon": False,
+    **style.BASE_STYLE,
     "svg.fonttype": "path",
     "svg.hashsalt": "pvr-factsheet",
 }

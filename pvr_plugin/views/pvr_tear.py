@@ -16,20 +16,14 @@ from matplotlib.ticker import FuncFormatter
 
 from pvr_plugin.core import research
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.views import style
 
-PVR_COLOUR = "#2a7ab0"
-QRET_COLOUR = "#7f7f7f"
-RUNNING_COLOUR = "#c0392b"
+PVR_COLOUR = style.BLUE
+QRET_COLOUR = style.GREY
+RUNNING_COLOUR = style.RED
 SHORT_COLOUR = "#8e44ad"
 STYLE = {
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "grid.linewidth": 0.5,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "legend.frameon": False,
+    **style.BASE_STYLE,
     "legend.fontsize": 9,
 }
 ROWS = ("pvr", "cash", "risk", "leverage", "short")
