@@ -403,7 +403,8 @@ def read_benchmark(spec, name=None):
 
 # --------------------------------------------------------------------------- assembly
 
-def _ts(value, label):
+def parse_date(value, label):
+    """A naive, normalised Timestamp from a user's date (None stays None); one-line error."""
     if value is None:
         return None
     try:
@@ -437,7 +438,7 @@ def slice_range(returns, start=None, end=None, label="returns", what="--start/--
     -------
     pd.Series
     """
-    s, e = _ts(start, f"{what} start"), _ts(end, f"{what} end")
+    s, e = parse_date(start, f"{what} start"), parse_date(end, f"{what} end")
     if s is not None and e is not None and s > e:
         raise PvrInputError(f"{what}: start {s:%Y-%m-%d} is after end {e:%Y-%m-%d}")
     first, last = returns.index[0], returns.index[-1]
@@ -527,7 +528,7 @@ def prepare_inputs(returns, benchmarks=(SP500,), primary=None, risk_free=None, s
     strat = loaded.returns
     first_all, last_all = strat.index[0], strat.index[-1]
     strat = slice_range(strat, start, end, label=f"returns of {loaded.name}")
-    s, e = _ts(start, "start"), _ts(end, "end")
+    s, e = parse_date(start, "start"), parse_date(end, "end")
     if s is not None and s < first_all:
         notes.append(f"returns start {first_all:%Y-%m-%d}, after the requested start {s:%Y-%m-%d}")
     if e is not None and e > last_all:

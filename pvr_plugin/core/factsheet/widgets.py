@@ -18,7 +18,7 @@ from pvr_plugin.errors import PvrInputError
 from pvr_plugin.core.factsheet import drawdowns as dd_mod
 from pvr_plugin.core.factsheet import returns as ret_mod
 from pvr_plugin.core.factsheet import risk as risk_mod
-from pvr_plugin.core.factsheet.inputs import slice_range
+from pvr_plugin.core.factsheet.inputs import parse_date, slice_range
 from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, monthly_table
 
 ANALYTICS_WIDGETS = (
@@ -230,18 +230,6 @@ class StatsCache:
 
 # --------------------------------------------------------------------------- options
 
-def _date_opt(value, where):
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise PvrInputError(f"{where}: unparseable date {str(value)!r}") from None
-    if ts is pd.NaT:
-        raise PvrInputError(f"{where}: unparseable date {str(value)!r}")
-    return ts.tz_localize(None) if ts.tzinfo is not None else ts
-
-
 def resolve_options(inputs, wtype, options=None, where=None):
     """Check a widget's options and fill in defaults.
 
@@ -271,8 +259,8 @@ def resolve_options(inputs, wtype, options=None, where=None):
             f"{where}.{unknown[0]}: not an option of {wtype} (options: {', '.join(sorted(allowed))})"
         )
     out = {"title": options.get("title")}
-    start = _date_opt(options.get("start"), f"{where}.start")
-    end = _date_opt(options.get("end"), f"{where}.end")
+    start = parse_date(options.get("start"), f"{where}.start")
+    end = parse_date(options.get("end"), f"{where}.end")
     cut = slice_range(inputs.returns, start, end, label=f"returns of {inputs.name}",
                       what=f"{where} start/end")
     out["start"], out["end"] = cut.index[0], cut.index[-1]
