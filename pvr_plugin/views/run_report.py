@@ -136,7 +136,7 @@ def comparison_text(results):
         "capital $": "{:,.0f}".format, "QRet %": "{:.2f}".format, "PvR %": "{:.2f}".format,
         "PvR %/day": "{:.4f}".format, "MxRisk $": "{:,.0f}".format, "CshLw $": "{:,.0f}".format,
         "MxShrt $": "{:,.0f}".format, "MxLv": "{:.2f}".format, "sharpe": "{:.2f}".format,
-        "MaxDD": "{:.3f}".format, "alpha": "{:.3f}".format, "beta": "{:.3f}".format,
+        "MaxDD": "{:.3f}".format, "alpha": "{:.3g}".format, "beta": "{:.3g}".format,  # a wiped-out account gives huge zipline alphas
     }
     return shown.to_string(index=False, formatters=fmt, na_rep="nan")
 
