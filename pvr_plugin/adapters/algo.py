@@ -48,8 +48,10 @@ class PvROptions:
         the backtest's starting capital.
     log_new_highs : bool
         Log a line at each bar where cash low, leverage, short or risk hit a new extreme.
-    log_summary : int
+    log_summary : int or None
         Log the summary every N sessions (0: only at the end of the run).
+        None (default): every 126 sessions in a backtest, every session
+        outside one (live trading), where each day counts.
     tz : str
         Time zone of the wall-clock stamp in the summary.
     keep_bars : bool
@@ -62,7 +64,7 @@ class PvROptions:
     leverage_limit: float = 1.0
     manual_cash: float = None
     log_new_highs: bool = False
-    log_summary: int = 126
+    log_summary: int = None
     tz: str = "US/Eastern"
     keep_bars: bool = False
 
@@ -101,6 +103,7 @@ class AlgoTracker:
     daily_closes: DailyCloses = None
     close_ns: int = -1
     session: pd.Timestamp = None
+    summary_every: int = 126
     wall_start: float = field(default_factory=time.time)
     finished: bool = False
 
@@ -126,6 +129,7 @@ class AlgoTracker:
             end_session=end,
             commissions=CommissionLog(ledger) if minute_mode else None,
             daily_closes=None if minute_mode else DailyCloses(context.data_portal, context.sim_params.sessions),
+            summary_every=summary_interval(options.log_summary, context.get_environment("arena")),
         )
         self._enter_session(context.get_datetime())
         setattr(context, _STATE_ATTR, self)
@@ -173,7 +177,8 @@ class AlgoTracker:
                 stamp = f"{self.session.date()} {i + 1:>3}" if minutes is not None else f"{self.session.date()}"
                 log.info(pvr_text.new_high_line(stamp, values, self.tracker.start_usd))
         last = self.session >= self.end_session
-        if last or (opts.log_summary and day.days % opts.log_summary == 0):
+        every = self.summary_every
+        if last or (every and day.days % every == 0):
             self.log_summary(runtime=last)
         if last:
             self.finished = True
@@ -187,6 +192,13 @@ class AlgoTracker:
             runtime_s=(time.time() - self.wall_start) if runtime else None,
         )
         log.info("\n".join(lines))
+
+
+def summary_interval(log_summary, arena):
+    """Sessions between summaries: the option if set, else 126 in a backtest, 1 live."""
+    if log_summary is not None:
+        return int(log_summary)
+    return 126 if arena == "backtest" else 1
 
 
 def cal_next_close(calendar, session):

@@ -324,3 +324,11 @@ def test_log_lines_and_end_summary(freq, span, caplog):
         assert all(m is not None and 1 <= int(m) <= 390 for m in minutes)
     else:
         assert all(m is None for m in minutes)
+
+
+def test_summary_interval():
+    from pvr_plugin.adapters.algo import summary_interval
+
+    assert summary_interval(None, "backtest") == 126
+    assert summary_interval(None, "live") == 1  # outside a backtest every day counts
+    assert summary_interval(0, "live") == 0 and summary_interval(5, "backtest") == 5
