@@ -105,7 +105,6 @@ class AlgoTracker:
     session: pd.Timestamp = None
     summary_every: int = 126
     wall_start: float = field(default_factory=time.time)
-    finished: bool = False
 
     @classmethod
     def attach(cls, context, options, register_event=True):
@@ -150,41 +149,38 @@ class AlgoTracker:
         self._end_of_session(context, context.get_datetime())
 
     def _end_of_session(self, context, dt):
+        self._enter_session(dt)
         if self.minute_mode:
-            self._enter_session(dt)
             if dt.value < self.close_ns:
                 return  # not a session's last bar (can only happen on the first bar)
             minutes = self.calendar.session_minutes(self.session)
             cash, long_, short = session_bars(self.ledger, self.data_portal, minutes, self.commissions)
         else:
-            self._enter_session(dt)
             # zipline syncs daily prices only after handle_data, at the close:
             # price the positions at today's close ourselves.
             cash, long_, short = end_of_day_bars(self.ledger, self.daily_closes, self.session)
         day = self.tracker.end_of_session(self.session, cash, long_, short)
-        self._report(context, day, minutes if self.minute_mode else None)
+        self._report(context, day)
         # Daily mode: one bar per session, so "closed" means "this bar is done";
         # a second event on the same bar (pvr() plus schedule_pvr) is then a no-op.
         self.close_ns = cal_next_close(self.calendar, self.session) if self.minute_mode else dt.value + 1
 
-    def _report(self, context, day, minutes):
+    def _report(self, context, day):
         opts = self.options
         if opts.record:
             values = _day_values(day)
             context.record(**{name: values[name] for name in opts.record})
         if day.new_highs:
             for i, values in day.new_highs:
-                stamp = f"{self.session.date()} {i + 1:>3}" if minutes is not None else f"{self.session.date()}"
+                stamp = f"{self.session.date()} {i + 1:>3}" if self.minute_mode else f"{self.session.date()}"
                 log.info(pvr_text.new_high_line(stamp, values, self.tracker.start_usd))
         last = self.session >= self.end_session
         every = self.summary_every
         if last or (every and day.days % every == 0):
             self.log_summary(runtime=last)
-        if last:
-            self.finished = True
 
     def summary(self):
-        return self.tracker.summary("PvRp" if self.options.risk_model == "proportional" else "PvR")
+        return self.tracker.summary()
 
     def log_summary(self, runtime=False):
         lines = pvr_text.summary_lines(

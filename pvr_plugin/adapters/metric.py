@@ -63,7 +63,7 @@ class PvRMetric:
         perf["risk_model"] = self.model
 
     def end_of_simulation(self, packet, ledger, trading_calendar, sessions, data_portal, benchmark_source):
-        summary = self._tracker.summary("PvRp" if self.model == "proportional" else "PvR")
+        summary = self._tracker.summary()
         if summary is None:
             return
         packet[SUMMARY_KEY] = summary.to_dict()

@@ -156,11 +156,15 @@ class SessionTracker:
         )
         return self.last
 
-    def summary(self, label="PvR"):
-        """A :class:`PvRSummary` of everything seen so far (None before the first session)."""
+    def summary(self, label=None):
+        """A :class:`PvRSummary` of everything seen so far (None before the first session).
+
+        ``label`` is "PvR" or "PvRp"; by default "PvRp" for the proportional model.
+        """
         d = self.last
         if d is None:
             return None
+        label = label or ("PvRp" if self.model == "proportional" else "PvR")
         # PvRp is the proportional model: the primary state when that is the
         # tracker's model, else the side state kept for recording PvRp.
         side = label == "PvRp" and self.model != "proportional"
