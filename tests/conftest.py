@@ -27,3 +27,11 @@ def zipline_root():
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_ROOT, ignore_errors=True)
     shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def pvr_home(tmp_path, monkeypatch):
+    """Each test gets an empty PVR_HOME (run ledger), inherited by its subprocesses."""
+    home = tmp_path / "pvr-home"
+    monkeypatch.setenv("PVR_HOME", str(home))
+    return home

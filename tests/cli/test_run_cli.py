@@ -10,13 +10,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def pvr_home(tmp_path, monkeypatch):
-    """`pvr run` records every run: keep the ledger in a temporary PVR_HOME."""
-    home = tmp_path / "pvr-home"
-    monkeypatch.setenv("PVR_HOME", str(home))
-    return home
-
 
 def pvr(*args, cwd=ROOT):
     return subprocess.run(

@@ -22,12 +22,6 @@ JSON_KEYS = {
 NUMBER_KEYS = JSON_KEYS - {"run_id", "algorithm", "resolution", "tag", "days", "alpha", "beta"}
 
 
-@pytest.fixture(autouse=True)
-def pvr_home(tmp_path, monkeypatch):
-    home = tmp_path / "pvr-home"
-    monkeypatch.setenv("PVR_HOME", str(home))
-    return home
-
 
 def pvr(*args):
     return subprocess.run([sys.executable, "-m", "pvr_plugin.cli.main", *args], capture_output=True, text=True,

@@ -19,12 +19,6 @@ from pvr_plugin.store.run_ledger import COLUMN_NAMES
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def pvr_home(tmp_path, monkeypatch):
-    home = tmp_path / "pvr-home"
-    monkeypatch.setenv("PVR_HOME", str(home))
-    return home
-
 
 def full_row(**changes):
     row = {
