@@ -92,11 +92,16 @@ def plot_pvr_vs_returns(daily, ax):
     ax.legend(loc="upper left", ncol=2)
 
 
-def plot_cash(daily, ax, start_usd):
+def _close_and_running(ax, daily, now_col, now_label, running_col, running_label):
+    """A value at each close, and its running extreme drawn as steps."""
     x = _dates(daily.index)
-    ax.plot(x, daily["cash_usd"].to_numpy(), color=PVR_COLOUR, linewidth=1.0, label="Cash at close")
-    ax.plot(x, daily["cash_low_usd"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
-            label="Cash low")
+    ax.plot(x, daily[now_col].to_numpy(), color=PVR_COLOUR, linewidth=1.0, label=now_label)
+    ax.plot(x, daily[running_col].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
+            label=running_label)
+
+
+def plot_cash(daily, ax, start_usd):
+    _close_and_running(ax, daily, "cash_usd", "Cash at close", "cash_low_usd", "Cash low")
     ax.axhline(start_usd, color="black", linewidth=0.8, linestyle="--", alpha=0.6, label="Starting capital")
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
     ax.set_title("Cash and cash low (below zero: margin)")
@@ -105,10 +110,7 @@ def plot_cash(daily, ax, start_usd):
 
 
 def plot_risk(daily, ax):
-    x = _dates(daily.index)
-    ax.plot(x, daily["risk_usd"].to_numpy(), color=PVR_COLOUR, linewidth=1.0, label="Risk at close")
-    ax.plot(x, daily["max_risk_usd"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
-            label="Max risk (PvR's denominator)")
+    _close_and_running(ax, daily, "risk_usd", "Risk at close", "max_risk_usd", "Max risk (PvR's denominator)")
     ax.set_title(f"Capital at risk ({daily.attrs.get('model', '')} model)")
     ax.yaxis.set_major_formatter(DOLLARS)
     ax.set_ylim(bottom=min(0.0, float(np.nanmin(daily["risk_usd"].to_numpy(), initial=0.0))))
@@ -116,10 +118,7 @@ def plot_risk(daily, ax):
 
 
 def plot_leverage(daily, ax):
-    x = _dates(daily.index)
-    ax.plot(x, daily["leverage"].to_numpy(), color=PVR_COLOUR, linewidth=1.0, label="Gross leverage at close")
-    ax.plot(x, daily["max_leverage"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
-            label="Max leverage")
+    _close_and_running(ax, daily, "leverage", "Gross leverage at close", "max_leverage", "Max leverage")
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
     ax.set_title("Gross leverage and its maximum")
     ax.set_ylabel("Ratio")
