@@ -37,7 +37,7 @@ def run_combination(algorithm_path, source, start, end, data_frequency, bundle, 
     try:
         from pvr_plugin.adapters.runner import run_file
         from pvr_plugin.quiet import quiet_library_warnings
-        from pvr_plugin.store.run_ledger import result_row
+        from pvr_plugin.store.recording import run_record
 
         quiet_library_warnings()
 
@@ -46,7 +46,7 @@ def run_combination(algorithm_path, source, start, end, data_frequency, bundle, 
             data_frequency=data_frequency, bundle=bundle, metrics_set=metrics_set,
             params=params, source=source,
         )
-        row = result_row(result)
+        row = run_record(result)
         row["status"] = "ok"
     except Exception as exc:  # recorded, not raised: one bad combination must not stop a sweep
         row = {
