@@ -71,7 +71,7 @@ def median_gap_days(index):
     return float(np.median(np.diff(pd.DatetimeIndex(index).asi8) / 86_400e9))
 
 
-def infer_frequency(index):
+def infer_periods_per_year(index):
     """Periods per year and name of the frequency of sorted dates.
 
     Returns
@@ -98,7 +98,7 @@ def infer_period(index, label="returns"):
     """
     if len(index) < 2:
         return DAILY
-    _, name = infer_frequency(index)
+    _, name = infer_periods_per_year(index)
     if name in FACTSHEET_PERIODS:
         return name
     raise PvrInputError(

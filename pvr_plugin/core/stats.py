@@ -15,6 +15,8 @@ Sign convention: a drawdown is a fraction <= 0 (empyrical's and zipline's),
 so :func:`max_drawdown` of a falling curve is negative. Tables that show a
 drawdown's size (the factsheet, SPEC section 3) show ``-max_drawdown``.
 """
+from dataclasses import dataclass
+
 import empyrical
 import numpy as np
 import pandas as pd
@@ -126,6 +128,58 @@ def drawdown_series(returns):
     if isinstance(returns, pd.Series):
         return pd.Series(dd, index=returns.index, name=returns.name)
     return dd
+
+
+@dataclass(frozen=True)
+class UnderwaterRuns:
+    """Maximal runs of periods below the running peak, as index arrays (one entry per run).
+
+    Attributes
+    ----------
+    start, end : first and last period under water.
+    peak : the period of the high the run fell from (``start - 1``; -1 is the
+        starting level, before the first period).
+    trough : the lowest period of the run (the first one on ties).
+    recovery : the first period back at the peak level, -1 while still under water.
+    depth : the underwater value at the trough (<= 0).
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    peak: np.ndarray
+    trough: np.ndarray
+    recovery: np.ndarray
+    depth: np.ndarray
+
+    def deepest(self, count):
+        """Indices of the ``count`` deepest runs, deepest first (earlier first on ties)."""
+        return np.lexsort((self.start, self.depth))[:count]
+
+
+def underwater_runs(underwater):
+    """Find the drawdowns of an underwater curve (0 at a peak, negative below it).
+
+    ``underwater`` is :func:`drawdown_series` for a compounded curve, or
+    ``curve - running peak`` for a summed one; the runs, troughs and recoveries
+    are found the same way for both. Vectorised: one pass over the periods.
+    """
+    u = _arr(underwater)
+    n = u.size
+    below = u < 0
+    edges = np.diff(np.r_[0, below.astype(np.int8), 0])
+    start = np.flatnonzero(edges == 1)
+    end = np.flatnonzero(edges == -1) - 1
+    if start.size == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return UnderwaterRuns(empty, empty, empty, empty, empty, np.empty(0))
+    lengths = end - start + 1
+    members = np.flatnonzero(below)
+    segment = np.repeat(np.arange(start.size), lengths)
+    # Sort members by (run, value); stable, so the first of equal lows wins.
+    order = np.lexsort((u[members], segment))
+    trough = members[order[np.r_[0, np.cumsum(lengths)[:-1]]]]
+    recovery = np.where(end + 1 < n, end + 1, -1)
+    return UnderwaterRuns(start, end, start - 1, trough, recovery, u[trough])
 
 
 def max_drawdown(returns):
