@@ -29,7 +29,8 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from pvr_plugin.core.inversion import analyze_inversions, default_rolling_window
-from pvr_plugin.core.inversion_io import infer_periods_per_year, load_bucket_returns
+from pvr_plugin.core.periods import infer_periods_per_year
+from pvr_plugin.store.inputs import load_bucket_returns
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.views.inversion_tear import figure_png, plot_inversions
 from pvr_plugin.views.inversion_text import episodes_csv_text, summary_lines

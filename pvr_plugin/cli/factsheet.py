@@ -73,12 +73,15 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, en
     zipline performance frame saved by `pvr run --out` (.pkl/.parquet), or
     omitted when the config names it.
     """
-    from pvr_plugin.core.factsheet import build_report, prepare_inputs
-    from pvr_plugin.core.factsheet.config import FactsheetConfig, analytics_requests, load_config
+    from pvr_plugin.core.factsheet import build_report
+    from pvr_plugin.store.factsheet_config import FactsheetConfig, analytics_requests, load_config
+    from pvr_plugin.store.inputs import prepare_inputs
+    from pvr_plugin.views.factsheet_html import check_paper
 
     if not (out or pdf or as_json):
         raise PvrInputError("nothing to write: give --out FILE.html, --pdf FILE.pdf and/or --json")
     config = load_config(config_path) if config_path else FactsheetConfig()
+    check_paper(paper or config.paper, "--paper" if paper else "paper")
     data = dict(config.data)
     returns = returns or data.get("returns")
     if not returns:

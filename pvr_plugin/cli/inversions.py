@@ -8,7 +8,6 @@ failure never leaves a half-written export.
 """
 import json
 import os
-import tempfile
 
 import click
 
@@ -48,7 +47,8 @@ def inversions(file, top, bottom, rolling, percent, periods_per_year, date_colum
     """
     # Heavy imports here so that `pvr --help` stays fast.
     from pvr_plugin.core.inversion import analyze_inversions
-    from pvr_plugin.core.inversion_io import load_bucket_returns
+    from pvr_plugin.store.files import atomic_write
+    from pvr_plugin.store.inputs import load_bucket_returns
     from pvr_plugin.views.inversion_tear import figure_png, plot_inversions
     from pvr_plugin.views.inversion_text import episodes_csv_text, summary_lines
 
@@ -65,8 +65,8 @@ def inversions(file, top, bottom, rolling, percent, periods_per_year, date_colum
     folder = _output_folder(out_dir)
     episodes_path = os.path.join(folder, EPISODES_FILE)
     figure_path = os.path.join(folder, FIGURE_FILE)
-    write_atomic(episodes_path, episodes_csv.encode("utf-8"))
-    write_atomic(figure_path, png)
+    atomic_write(episodes_path, episodes_csv)
+    atomic_write(figure_path, png)
 
     if as_json:
         out = result.to_dict()
@@ -76,21 +76,6 @@ def inversions(file, top, bottom, rolling, percent, periods_per_year, date_colum
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {episodes_path} ({len(result.episodes)} episodes) and {figure_path}.")
-
-
-def write_atomic(path, data):
-    """Write bytes to ``path`` through a temporary file in the same folder."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; exports are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _output_folder(out_dir):

@@ -52,11 +52,11 @@ def run(algofile, start, end, capital_base, data_frequency, bundle, metrics_set,
         no_record):
     """Run a zipline algorithm file, print its PvR summary and record it in the run ledger."""
     from pvr_plugin.adapters import runner
-    from pvr_plugin.store import RunLedger, record_failed_run, record_run
+    from pvr_plugin.store import RunLedger, files, record_failed_run, record_run
     from pvr_plugin.views import run_report
 
     if out:
-        run_report.check_output_path(out)
+        files.check_output_path(out)
     parsed = _parse_params(params)
     ledger = None if no_record else RunLedger()
     try:
@@ -81,7 +81,7 @@ def run(algofile, start, end, capital_base, data_frequency, bundle, metrics_set,
         raise
     click.echo("\n".join(run_report.run_lines(result)))
     if out:
-        run_report.save_frame(result.perf, out)
+        files.save_frame(result.perf, out)
         click.echo(f"saved performance frame to {out}")
     if ledger is not None:
         try:

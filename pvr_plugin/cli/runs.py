@@ -1,6 +1,5 @@
 """``pvr runs`` (the run ledger, best PvR %/day first) and ``pvr compare``."""
 import json
-import math
 
 import click
 
@@ -22,43 +21,24 @@ _FORMATS = {
 }
 
 
-def _plain(value):
-    """A JSON-ready Python value: NaN and missing -> None, numpy scalars -> Python."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            value = value.item()
-        except (ValueError, AttributeError):
-            pass
-    try:
-        import pandas as pd
-
-        if value is pd.NA or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def records(frame):
     """Rows of ``frame`` as a list of plain dicts (``params`` JSON text parsed)."""
-    out = []
-    for row in frame.to_dict(orient="records"):
-        item = {str(k): _plain(v) for k, v in row.items()}
+    from pvr_plugin.core.jsonable import records as plain_records
+
+    out = plain_records(frame)
+    for item in out:
         if isinstance(item.get("params"), str):
             try:
                 item["params"] = json.loads(item["params"])
             except ValueError:
                 pass
-        out.append(item)
     return out
 
 
 def _fmt(column, value):
-    value = _plain(value)
+    from pvr_plugin.core.jsonable import jsonable
+
+    value = jsonable(value)
     if value is None:
         return ""
     if column in _FORMATS and isinstance(value, (int, float)):

@@ -36,6 +36,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from pvr_plugin.core import stats
+from pvr_plugin.core.jsonable import iso, jsonable, records
 from pvr_plugin.core.inversion_io import BucketReturns
 from pvr_plugin.core.periods import infer_periods_per_year
 from pvr_plugin.errors import PvrInputError
@@ -214,8 +215,8 @@ class InversionResult:
             "periods": self.periods,
             "periods_used": self.periods_used,
             "skipped_periods": self.skipped_periods,
-            "start": _iso(self.start),
-            "end": _iso(self.end),
+            "start": iso(self.start),
+            "end": iso(self.end),
             "buckets": self.buckets,
             "top": self.top,
             "bottom": self.bottom,
@@ -230,15 +231,15 @@ class InversionResult:
             "periods_per_year": self.periods_per_year,
             "periods_per_year_source": self.periods_per_year_source,
             "cumulative": "sum",
-            "episodes": _records(self.episodes),
-            "drawdowns": _records(self.drawdowns),
+            "episodes": records(self.episodes),
+            "drawdowns": records(self.drawdowns),
             "significance": vars(self.significance).copy(),
             "runs_test": vars(self.runs_test).copy(),
             "all_bucket": vars(self.all_bucket).copy(),
             "mean_by_bucket": {str(k): v for k, v in self.mean_by_bucket.items()},
             "notes": list(self.notes),
         }
-        return _clean(out)
+        return jsonable(out)
 
     def to_json(self, **kwargs):
         """:meth:`to_dict` as a JSON string (strict: no NaN literals)."""
@@ -659,38 +660,5 @@ def _empty(columns, dtypes):
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "float64")) for c in columns})
 
 
-def _iso(value):
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return None
-    ts = pd.Timestamp(value)
-    if ts is pd.NaT:
-        return None
-    return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
-
-
 def _row_dict(frame, pos):
-    return _clean({c: frame[c].iloc[pos] for c in frame.columns})
-
-
-def _records(frame):
-    return [_clean(dict(zip(frame.columns, row))) for row in frame.itertuples(index=False)]
-
-
-def _clean(obj):
-    """Plain JSON types: numpy scalars to Python, NaN/NA/NaT to None, dates to ISO."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if obj is None or obj is pd.NA or obj is pd.NaT:
-        return None
-    if isinstance(obj, (pd.Timestamp, np.datetime64)):
-        return _iso(obj)
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        value = float(obj)
-        return value if math.isfinite(value) else None
-    return obj
+    return jsonable({c: frame[c].iloc[pos] for c in frame.columns})

@@ -11,7 +11,6 @@ import base64
 import html
 import io
 import os
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +20,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.store.files import atomic_write, temp_name
 from pvr_plugin.core.factsheet.tables import RATIO_KEYS, RETURN_STAT_KEYS, RISK_STAT_KEYS
 from pvr_plugin.views import factsheet_tear as tear
 
@@ -345,7 +345,7 @@ def render_factsheet_html(report, config=None, title=None, description=None, pap
     """
     title = title or (config.title if config else None) or f"{report.name} factsheet"
     description = description if description is not None else (config.description if config else None)
-    paper = paper or (config.paper if config else "a4")
+    paper = check_paper(paper or (config.paper if config else "a4"))
     sections, shown = [], []
     widgets = list(config.widgets) if config and config.widgets else None
     if widgets is None:
@@ -401,40 +401,16 @@ def render_factsheet_html(report, config=None, title=None, description=None, pap
     )
 
 
-def _temp_name(path):
-    """A fresh hidden name next to ``path`` (created with the user's umask, unlike mkstemp)."""
-    folder, base = os.path.split(path)
-    return os.path.join(folder, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-
-
-def _atomic_write(path, data):
-    path = os.path.abspath(os.fspath(path))
-    folder = os.path.dirname(path)
-    if not os.path.isdir(folder):
-        raise PvrInputError(f"{path}: folder {folder} does not exist")
-    tmp = _temp_name(path)
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise PvrInputError(f"{path}: cannot write ({exc.strerror})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
 def write_factsheet_html(report, path, config=None, **kwargs):
     """Write :func:`render_factsheet_html` to ``path`` (atomically); returns the path."""
-    return _atomic_write(path, render_factsheet_html(report, config=config, **kwargs).encode("utf-8"))
+    return atomic_write(path, render_factsheet_html(report, config=config, **kwargs))
 
 
-def write_json(doc, path):
-    """Write a JSON document atomically (strict JSON: no NaN)."""
-    import json
-
-    return _atomic_write(path, (json.dumps(doc, indent=1, allow_nan=False) + "\n").encode("utf-8"))
+def check_paper(paper, where="paper"):
+    """``paper`` if it is a page size of :data:`PAGE_HEIGHT_MM`, else one line naming it."""
+    if paper not in PAGE_HEIGHT_MM:
+        raise PvrInputError(f"{where}: {paper!r}; one of {', '.join(PAGE_HEIGHT_MM)}")
+    return paper
 
 
 def find_chromium():
@@ -467,7 +443,7 @@ def html_to_pdf(html_path, pdf_path, chromium=None, timeout=120):
     folder = os.path.dirname(pdf_path)
     if not os.path.isdir(folder):
         raise PvrInputError(f"{pdf_path}: folder {folder} does not exist")
-    tmp = _temp_name(pdf_path)
+    tmp = temp_name(pdf_path)
     profile = tempfile.mkdtemp(prefix="pvr-chromium-")
     cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",

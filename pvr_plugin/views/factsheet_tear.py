@@ -14,7 +14,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from pvr_plugin.core.factsheet import factsheet
+from pvr_plugin.store.inputs import factsheet
 from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, statistics_table
 from pvr_plugin.views import style
 
@@ -207,7 +207,7 @@ def create_factsheet_tear_sheet(returns, benchmark_rets=("SP500",), risk_free=No
     returns : pd.Series, pd.DataFrame, or path
         Daily (or weekly / monthly) simple returns as fractions, a zipline
         performance frame, or a CSV / pickle; see
-        :func:`pvr_plugin.core.factsheet.inputs.read_returns`.
+        :func:`pvr_plugin.store.inputs.read_returns` (a path, Series or frame).
     benchmark_rets : sequence, dict, pd.Series or None
         Benchmarks: built-in names (``'SP500'``, ``'SPY'``), CSV paths,
         Series, or a dict of name -> any of those. The first is the primary

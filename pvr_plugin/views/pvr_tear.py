@@ -57,7 +57,7 @@ def daily_and_summary(perf, model=None, start_usd=None, leverage_limit=1.0, reso
     or :func:`~pvr_plugin.core.research.pvr_from_pyfolio`.
     """
     if isinstance(perf, (str, bytes)) or hasattr(perf, "__fspath__"):
-        from pvr_plugin.views.run_report import load_frame
+        from pvr_plugin.store.files import load_frame
 
         perf = load_frame(perf)
     if isinstance(perf, pd.DataFrame) and _DAILY_NEEDED <= set(perf.columns) and "start_usd" in perf.attrs:

@@ -4,9 +4,7 @@ A run's headline figures are its :class:`~pvr_plugin.core.summary.RunSummary`:
 the one a finished run carries (``RunResult.summary``), the one the ledger
 recorded, or, for a performance frame, :func:`pvr_plugin.core.research.run_summary`.
 """
-import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +14,9 @@ from pvr_plugin.adapters import pvr_log
 from pvr_plugin.core.fields import BY_NAME
 from pvr_plugin.core.research import SUMMARY_KEYS, run_summary
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.store.files import load_frame
 from pvr_plugin.store.recording import result_summary
 from pvr_plugin.store.run_ledger import RunLedger
-
-FRAME_SUFFIXES = (".pkl", ".pickle", ".parquet")
-
 
 # The figures every comparison row has (the `pvr runs` / `pvr compare` JSON keys).
 COMPARISON_COLUMNS = ("run", "run_id", "algorithm", "source", *SUMMARY_KEYS, "risk_model",
@@ -156,71 +152,3 @@ def run_lines(result):
         f"alpha {summary.alpha:.3f}  beta {summary.beta:.3f}"
     )
     return lines
-
-
-def check_output_path(out):
-    path = Path(out)
-    if path.suffix.lower() not in FRAME_SUFFIXES:
-        raise PvrInputError(f"--out {out}: use a .pkl, .pickle or .parquet file name")
-    if not path.parent.resolve().is_dir():
-        raise PvrInputError(f"--out {out}: folder {path.parent} does not exist")
-
-
-def _parquet_ready(perf):
-    """zipline frames hold lists of dicts (orders, positions, transactions): store them as JSON."""
-    frame = perf.copy()
-    for col in frame.columns:
-        if frame[col].dtype == object:
-            frame[col] = frame[col].map(lambda v: json.dumps(v, default=str) if isinstance(v, (list, dict)) else v)
-            frame[col] = frame[col].astype("string")
-    return frame
-
-
-def save_frame(perf, out):
-    """Write the performance frame atomically: a crash leaves no half-written file."""
-    check_output_path(out)
-    path = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent.resolve())
-    os.close(fd)
-    try:
-        if path.suffix.lower() == ".parquet":
-            try:
-                _parquet_ready(perf).to_parquet(tmp)
-            except ImportError:
-                raise PvrInputError("--out *.parquet needs pyarrow (pip install pyarrow); or use .pkl") from None
-        else:
-            perf.to_pickle(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def load_frame(path):
-    """Read a saved performance frame (``.pkl``/``.pickle`` or ``.parquet``).
-
-    A pickle can run code when it is opened: call this only on files you
-    made yourself. Any failure is a one-line :class:`PvrInputError` naming
-    the file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise PvrInputError(f"{path}: file not found")
-    suffix = path.suffix.lower()
-    if suffix in (".pkl", ".pickle"):
-        try:
-            frame = pd.read_pickle(path)
-        except Exception as exc:  # unpickling fails in many ways; all mean "not a frame pickle"
-            raise PvrInputError(f"{path}: not a pandas pickle ({type(exc).__name__})") from None
-    elif suffix == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-        except ImportError:
-            raise PvrInputError(f"{path}: reading .parquet needs pyarrow (pip install pyarrow)") from None
-        except Exception as exc:
-            raise PvrInputError(f"{path}: not a parquet file ({type(exc).__name__})") from None
-    else:
-        raise PvrInputError(f"{path}: use a .pkl, .pickle or .parquet performance frame")
-    if not isinstance(frame, pd.DataFrame):
-        raise PvrInputError(f"{path} holds a {type(frame).__name__}, not a performance DataFrame")
-    return frame

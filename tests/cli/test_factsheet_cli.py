@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pvr_plugin.cli.main import cli
-from pvr_plugin.core.factsheet import factsheet
+from pvr_plugin.store.inputs import factsheet
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "factsheet"
 STRATEGY = str(DATA / "strategy.csv")
@@ -85,9 +85,9 @@ def test_no_benchmark_and_zero_risk_free_are_said(tmp_path):
 
 
 @pytest.mark.parametrize("text, fragments", [
-    ("date,returns\n2020-01-02,0.01\nnot-a-date,0.02\n", ["unparseable date 'not-a-date'"]),
+    ("date,returns\n2020-01-02,0.01\nnot-a-date,0.02\n", ["line 3: 'not-a-date' is not a date"]),
     ("date,returns\n2020-01-02,0.01\n2020-01-02,0.02\n", ["duplicate date 2020-01-02"]),
-    ("date,returns\n2020-01-02,0.01\n2020-01-03,n/a%\n", ["non-numeric value 'n/a%'", "2020-01-03"]),
+    ("date,returns\n2020-01-02,0.01\n2020-01-03,n/a%\n", ["'n/a%' is not a number", "2020-01-03"]),
 ])
 def test_bad_returns_files(tmp_path, text, fragments):
     path = tmp_path / "bad.csv"

@@ -5,9 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pvr_plugin.core.factsheet import inputs as fin
+from pvr_plugin.core.factsheet.inputs import slice_range
 from pvr_plugin.core.periods import infer_period
-from pvr_plugin.core.factsheet.riskfree import read_risk_free
+from pvr_plugin.store import inputs as fin
+from pvr_plugin.store.inputs import read_risk_free
 from pvr_plugin.errors import PvrInputError
 
 
@@ -87,10 +88,10 @@ def test_loss_beyond_total_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("date,returns\n2020-01-02,0.01\nyesterday,0.02\n", r"unparseable date 'yesterday'.*row 2"),
+    ("date,returns\n2020-01-02,0.01\nyesterday,0.02\n", r"column 'date' line 3: 'yesterday' is not a date"),
     ("date,returns\n2020-01-02,0.01\n2020-01-02,0.02\n", r"duplicate date 2020-01-02"),
-    ("date,returns\n2020-01-02,0.01\n2020-01-03,abc\n", r"non-numeric value 'abc' in column 'returns' on 2020-01-03"),
-    ("date,returns\n2020-01-02,0.01\n2020-01-03,\n", r"empty value in column 'returns' on 2020-01-03"),
+    ("date,returns\n2020-01-02,0.01\n2020-01-03,abc\n", r"column 'returns' line 3 \(date 2020-01-03\): 'abc' is not a number"),
+    ("date,returns\n2020-01-02,0.01\n2020-01-03,\n", r"column 'returns' line 3 \(date 2020-01-03\): empty is not a number"),
     ("date,a,b\n2020-01-02,0.01,0.02\n", r"cannot tell which column.*a, b"),
     ("date\n2020-01-02\n", r"need a date column and a returns column"),
     ("", r"not a readable CSV"),
@@ -224,17 +225,17 @@ def test_auto_risk_free_is_treasury_inside_its_range_and_zero_said_outside(daily
 # ------------------------------------------------------------------ date range
 
 def test_slice_range(daily):
-    got = fin.slice_range(daily, "2010-02-01", "2010-02-28")
+    got = slice_range(daily, "2010-02-01", "2010-02-28")
     assert got.index[0] == pd.Timestamp("2010-02-01") and got.index[-1] == pd.Timestamp("2010-02-26")
     assert len(got) == 20
     with pytest.raises(PvrInputError, match="outside the returns"):
-        fin.slice_range(daily, "2030-01-01", None)
+        slice_range(daily, "2030-01-01", None)
     with pytest.raises(PvrInputError, match="is after end"):
-        fin.slice_range(daily, "2010-03-01", "2010-02-01")
+        slice_range(daily, "2010-03-01", "2010-02-01")
     with pytest.raises(PvrInputError, match="no returns between 2010-01-09 and 2010-01-10"):
-        fin.slice_range(daily, "2010-01-09", "2010-01-10")  # a weekend
-    with pytest.raises(PvrInputError, match="unparseable date 'soon'"):
-        fin.slice_range(daily, "soon", None)
+        slice_range(daily, "2010-01-09", "2010-01-10")  # a weekend
+    with pytest.raises(PvrInputError, match="'soon' is not a date"):
+        slice_range(daily, "soon", None)
 
 
 def test_prepare_inputs_range_notes(daily):

@@ -256,7 +256,7 @@ def test_core_imports_neither_zipline_nor_matplotlib():
     code = (
         "import sys\n"
         "from pvr_plugin.core.factsheet import factsheet, spy_returns\n"
-        "import pvr_plugin.core.factsheet.config\n"
+        "import pvr_plugin.store.factsheet_config\n"
         "factsheet(spy_returns().iloc[:300].rename('x'), benchmarks=['SP500', 'SPY']).to_dict()\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'zipline', 'matplotlib'}))\n"
     )

@@ -6,11 +6,8 @@ import pandas as pd
 import pytest
 
 from pvr_plugin.core.inversion import analyze_inversions
-from pvr_plugin.core.inversion_io import (
-    detect_units,
-    infer_periods_per_year,
-    load_bucket_returns,
-)
+from pvr_plugin.core.inversion_io import detect_units, infer_periods_per_year
+from pvr_plugin.store.inputs import load_bucket_returns
 from pvr_plugin.data import load_closes
 from pvr_plugin.errors import PvrInputError
 

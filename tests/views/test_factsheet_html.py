@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pvr_plugin.core.factsheet import build_report, prepare_inputs, spy_returns
-from pvr_plugin.core.factsheet.config import analytics_requests, load_config
+from pvr_plugin.core.factsheet import build_report, spy_returns
+from pvr_plugin.store.inputs import prepare_inputs
+from pvr_plugin.store.factsheet_config import analytics_requests, load_config
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.views.factsheet_html import (
     find_chromium,

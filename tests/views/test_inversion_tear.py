@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 
-from pvr_plugin.core.inversion_io import load_bucket_returns
+from pvr_plugin.store.inputs import load_bucket_returns
 from pvr_plugin.views.inversion_tear import create_inversion_tear_sheet, figure_png
 from pvr_plugin.views.inversion_text import summary_text
 

@@ -3,7 +3,10 @@
 Pure numeric core (numpy, pandas, empyrical); no zipline, no plotting.
 
 >>> from pvr_plugin.core.factsheet import factsheet
->>> report = factsheet("returns.csv", benchmarks=["SP500", "SPY"])   # doctest: +SKIP
+>>> report = factsheet(returns_series, benchmarks=["SP500", "SPY"])  # doctest: +SKIP
+
+Files (CSV, saved frames, yields) are read by :mod:`pvr_plugin.store.inputs`,
+which has the same functions taking paths.
 >>> report.to_dict()["risk_statistics"]["sharpe"]                    # doctest: +SKIP
 """
 from pvr_plugin.core.factsheet.drawdowns import Drawdown, drawdown_series, top_drawdowns
@@ -15,7 +18,6 @@ from pvr_plugin.core.factsheet.inputs import (
     read_returns,
     slice_range,
     sp500_returns,
-    spy_returns,
 )
 from pvr_plugin.core.periods import DAILY, MONTHLY, WEEKLY, infer_period
 from pvr_plugin.core.factsheet.report import (
@@ -25,7 +27,8 @@ from pvr_plugin.core.factsheet.report import (
     build_report,
     factsheet,
 )
-from pvr_plugin.core.factsheet.riskfree import RiskFree, read_risk_free, treasury_3m_yields
+from pvr_plugin.core.factsheet.riskfree import RiskFree, read_risk_free
+from pvr_plugin.data import spy_returns, treasury_3m_yields
 
 __all__ = [
     "ANALYTICS_WIDGETS", "DAILY", "MONTHLY", "WEEKLY", "Drawdown", "FactsheetInputs",

@@ -1,32 +1,24 @@
-"""Reading and checking the factsheet's inputs.
+"""Checking the factsheet's inputs: returns, benchmarks and risk-free, aligned to one range.
 
-Everything a user hands the factsheet passes through here: the strategy's
-returns (CSV, pandas Series or DataFrame, a zipline performance frame or its
-pickle), the benchmarks (built-in names or CSV files) and the risk-free rate.
-Each reader returns clean, naive-dated, sorted float series and a list of
-notes saying what was converted. A mistake raises
-:class:`~pvr_plugin.errors.PvrInputError` with one line naming the file,
-column or value.
-
-No zipline import: the shipped SPY and T-bill files are located on disk with
-``importlib.util.find_spec`` and read with pandas.
+The strategy's returns (a pandas Series or DataFrame, a zipline performance
+frame, or CSV bytes), the benchmarks (built-in names or loaded series) and the
+risk-free rate pass through here. Each reader returns clean, naive-dated,
+sorted float series and a list of notes saying what was converted. A mistake
+raises :class:`~pvr_plugin.errors.PvrInputError` with one line naming the
+file, column or value. Dates and numbers are read by
+:mod:`pvr_plugin.core.inputs`; files are opened by
+:mod:`pvr_plugin.store.inputs`, which passes their contents here.
 """
-import os
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from pvr_plugin.errors import PvrInputError
-from pvr_plugin.core.factsheet._parse import (
-    DATE_COLUMNS,
-    naive_dates,
-    to_floats,
-    parse_dates,
-    zipline_resource,
-)
+from pvr_plugin.core.fields import quantity
 from pvr_plugin.core.factsheet.riskfree import TREASURY, RiskFree, read_risk_free
+from pvr_plugin.core.inputs import (
+    DATE_COLUMN_NAMES, detect_units, parse_csv, parse_date, parse_dates, parse_numbers,
+)
 from pvr_plugin.core.periods import (
     DAILY,
     MONTHLY,
@@ -35,13 +27,17 @@ from pvr_plugin.core.periods import (
     infer_period,
     periods_per_year,
 )
+from pvr_plugin.data import index_returns, spy_returns
+from pvr_plugin.errors import PvrInputError
 
 RETURN_COLUMNS = ("returns", "return", "rets", "ret", "daily_return", "daily_returns", "r")
 LEVEL_COLUMNS = (
     "price", "prices", "close", "adj close", "adj_close", "adjclose", "nav",
     "portfolio_value", "value", "equity", "level",
 )
-PVR_COLUMNS = ("pvr_pct", "pvr_per_day_pct", "max_risk_usd", "cash_low_usd", "max_gross_leverage")
+#: The ``pvr`` metrics set's columns the factsheet's PvR block shows (from the field table).
+PVR_COLUMNS = tuple(quantity(n).column for n in
+                    ("pvr_pct", "pvr_per_day_pct", "max_risk_usd", "cash_low_usd", "max_leverage"))
 
 SP500 = "SP500"
 SPY = "SPY"
@@ -49,9 +45,6 @@ BUILTIN_BENCHMARKS = {
     "sp500": SP500, "s&p500": SP500, "s&p 500": SP500, "spx": SP500, "^gspc": SP500,
     "spy": SPY,
 }
-
-# Share of observations beyond +-100% from which a series is taken to be in percent.
-PERCENT_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -111,35 +104,14 @@ class FactsheetInputs:
     pvr: dict = None
 
 
-# --------------------------------------------------------------------------- files
-
-# The built-in files are read once per process and handed out as copies, so
-# the cache is never mutated by callers.
-@lru_cache(maxsize=None)
-def _read_spy():
-    frame = pd.read_csv(zipline_resource("SPY_benchmark.csv"), index_col=0)
-    series = frame["return"].astype(float)
-    series.index = naive_dates(pd.to_datetime(series.index, utc=True))
-    series.index.name = "date"
-    series.name = SPY
-    return series
-
-
-def spy_returns():
-    """SPY daily returns (fractions) shipped with zipline, 1993-02-01 to 2018-04-27."""
-    return _read_spy().copy()
-
+# --------------------------------------------------------------------------- built-in series
 
 def sp500_returns():
     """S&P 500 index daily returns (fractions) from the embedded closes, 1990-01-03 to 2022-12-28."""
-    from pvr_plugin.data import load_index
-
-    closes = load_index()
-    rets = closes.pct_change().iloc[1:]
+    rets = index_returns().iloc[1:]  # the first session has no return
     rets.index = pd.DatetimeIndex(rets.index).normalize()
     rets.index.name = "date"
-    rets.name = SP500
-    return rets
+    return rets.rename(SP500)
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -152,7 +124,7 @@ def _looks_like_levels(values):
     return bool(moves < 0.2 * np.median(values))
 
 
-def clean_returns(values, dates, label, column="returns", kind="auto", unit="auto"):
+def clean_returns(values, dates, label, column="returns", kind="auto", unit="auto", first_line=None):
     """Check and convert one column into a clean return series.
 
     Parameters
@@ -172,9 +144,11 @@ def clean_returns(values, dates, label, column="returns", kind="auto", unit="aut
         values (all positive and moving less than 20% of their size per
         period).
     unit : {'auto', 'fraction', 'percent'}
-        ``'auto'`` takes the returns as percent when at least 2% of them are
-        beyond +-1 (and divides by 100, saying so); fewer such values is an
-        error asking for the unit.
+        ``'auto'`` detects percent with :func:`pvr_plugin.core.inputs.detect_units`
+        (and divides by 100, saying so); fraction returns beyond +-1 are then
+        refused, asking for the unit.
+    first_line : int, optional
+        File line of the first value (2 for a CSV with a header), for messages.
 
     Returns
     -------
@@ -182,8 +156,12 @@ def clean_returns(values, dates, label, column="returns", kind="auto", unit="aut
         The returns (fractions) and notes on the conversions made.
     """
     notes = []
-    dates = parse_dates(dates, label, "date")
-    nums = to_floats(values, dates, label, column)
+    if kind not in ("auto", "returns", "prices"):
+        raise PvrInputError(f"{label}: kind must be auto, returns or prices, got {kind!r}")
+    if unit not in ("auto", "fraction", "percent"):
+        raise PvrInputError(f"{label}: unit must be auto, fraction or percent, got {unit!r}")
+    dates = parse_dates(dates, label, "date", first_line).normalize()
+    nums = parse_numbers(values, label, column, dates, first_line)
     if len(nums) == 0:
         raise PvrInputError(f"{label}: no rows in column {column!r}")
     order = np.argsort(dates.asi8, kind="stable")
@@ -195,10 +173,6 @@ def clean_returns(values, dates, label, column="returns", kind="auto", unit="aut
             f"{label}: duplicate date {dates[dup][0]:%Y-%m-%d} in column {column!r} "
             f"({int(dup.sum())} duplicates; one row per date, intraday data is not supported)"
         )
-    if kind not in ("auto", "returns", "prices"):
-        raise PvrInputError(f"{label}: kind must be auto, returns or prices, got {kind!r}")
-    if unit not in ("auto", "fraction", "percent"):
-        raise PvrInputError(f"{label}: unit must be auto, fraction or percent, got {unit!r}")
     is_levels = kind == "prices" or (
         kind == "auto"
         and (column.strip().lower() in LEVEL_COLUMNS or (
@@ -221,7 +195,7 @@ def clean_returns(values, dates, label, column="returns", kind="auto", unit="aut
         dates = dates[1:]
     else:
         big = np.abs(nums) > 1.0
-        if unit == "percent" or (unit == "auto" and big.mean() >= PERCENT_SHARE and big.sum() >= 2):
+        if unit == "percent" or (unit == "auto" and detect_units(nums) == "percent"):
             notes.append(f"{label}: column {column!r} holds percent returns; divided by 100")
             nums = nums / 100.0
         elif unit == "auto" and big.any():
@@ -276,11 +250,11 @@ def _pvr_block(frame):
     return block
 
 
-def _from_frame(frame, label, column, kind, unit, name):
+def _from_frame(frame, label, column, kind, unit, name, first_line=None):
     frame = frame.copy()
     if not isinstance(frame.index, pd.DatetimeIndex):
         lower = {str(c).strip().lower(): c for c in frame.columns}
-        date_col = next((lower[d] for d in DATE_COLUMNS if d in lower), None)
+        date_col = next((lower[d] for d in DATE_COLUMN_NAMES if d in lower), None)
         if date_col is None:
             date_col = frame.columns[0]
         dates = frame[date_col]
@@ -291,26 +265,23 @@ def _from_frame(frame, label, column, kind, unit, name):
         dates = frame.index
     col = _pick_column(frame, label, column)
     series, notes = clean_returns(
-        frame[col].reset_index(drop=True), dates, label, column=str(col), kind=kind, unit=unit
+        frame[col].reset_index(drop=True), dates, label, column=str(col), kind=kind, unit=unit,
+        first_line=first_line,
     )
-    pvr = _pvr_block(frame)
-    if pvr is not None:
-        pvr = dict(pvr)
     series.name = name or str(col)
-    return LoadedReturns(series, series.name, tuple(notes), pvr)
+    return LoadedReturns(series, series.name, tuple(notes), _pvr_block(frame))
 
 
-def read_returns(source, column=None, kind="auto", unit="auto", name=None):
-    """Load a return series from a file or a pandas object.
+def read_returns(source, column=None, kind="auto", unit="auto", name=None, label=None):
+    """Load a return series from a pandas object or CSV bytes.
 
     Parameters
     ----------
-    source : str, os.PathLike, pd.Series or pd.DataFrame
-        A CSV file (a date column and a returns or price/NAV column), a
-        pickle (``.pkl``/``.pickle``) or parquet file (e.g. a zipline
-        performance frame saved by ``pvr run --out``), a Series of returns, or a DataFrame (a zipline
-        performance frame uses its ``returns`` column). Pickles can run code
-        when read: only load your own files.
+    source : pd.Series, pd.DataFrame, LoadedReturns or bytes
+        A Series of returns; a DataFrame (a date column or DatetimeIndex and
+        a returns or price/NAV column; a zipline performance frame uses its
+        ``returns`` column); or a CSV's bytes. Files are opened by
+        :func:`pvr_plugin.store.inputs.read_returns`.
     column : str, optional
         Column to use; by default ``returns`` (or a similar name), then a
         price-like name, then the only column.
@@ -319,64 +290,47 @@ def read_returns(source, column=None, kind="auto", unit="auto", name=None):
         See :func:`clean_returns`.
     name : str, optional
         Display name; defaults to the file stem or the Series name.
+    label : str, optional
+        Names the source in messages (the file's path).
 
     Returns
     -------
     LoadedReturns
     """
+    if isinstance(source, LoadedReturns):
+        return source
     if isinstance(source, pd.Series):
-        label = name or (str(source.name) if source.name is not None else "returns")
+        label = label or name or (str(source.name) if source.name is not None else "returns")
         series, notes = clean_returns(
             source.reset_index(drop=True), source.index, label,
             column=str(source.name) if source.name is not None else "returns",
             kind=kind, unit=unit,
         )
-        series.name = label
-        return LoadedReturns(series, label, tuple(notes), None)
+        series.name = name or label
+        return LoadedReturns(series, series.name, tuple(notes), None)
     if isinstance(source, pd.DataFrame):
-        return _from_frame(source, name or "returns frame", column, kind, unit, name)
-    path = os.fspath(source)
-    label = path
-    if not os.path.exists(path):
-        raise PvrInputError(f"{label}: no such file")
-    if os.path.isdir(path):
-        raise PvrInputError(f"{label}: is a folder, not a file")
-    stem = os.path.splitext(os.path.basename(path))[0]
-    lower = path.lower()
-    if lower.endswith((".pkl", ".pickle", ".parquet")):
-        try:
-            obj = pd.read_parquet(path) if lower.endswith(".parquet") else pd.read_pickle(path)
-        except ImportError:
-            raise PvrInputError(f"{label}: reading parquet needs pyarrow (pip install pyarrow)") from None
-        except Exception as exc:  # any unpickling / parquet failure is a bad file
-            first = (str(exc).strip().splitlines() or [""])[0][:120]
-            raise PvrInputError(f"{label}: cannot read the file ({type(exc).__name__}: {first})") from None
-        if isinstance(obj, pd.Series):
-            obj = obj.to_frame(name=obj.name if obj.name is not None else "returns")
-        if not isinstance(obj, pd.DataFrame):
-            raise PvrInputError(f"{label}: pickle holds a {type(obj).__name__}, not a DataFrame or Series")
-        loaded = _from_frame(obj, label, column, kind, unit, name or stem)
-        return loaded
-    try:
-        frame = pd.read_csv(path, float_precision="round_trip")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PvrInputError(f"{label}: not a readable CSV ({msg})") from None
-    if frame.shape[0] == 0:
-        raise PvrInputError(f"{label}: no data rows")
-    if frame.shape[1] < 2:
-        raise PvrInputError(f"{label}: need a date column and a returns column, found {frame.shape[1]} column")
-    return _from_frame(frame, label, column, kind, unit, name or stem)
+        return _from_frame(source, label or name or "returns frame", column, kind, unit, name)
+    if isinstance(source, (bytes, bytearray)):
+        label = label or name or "returns"
+        frame = parse_csv(bytes(source), label)
+        if frame.shape[1] < 2:
+            raise PvrInputError(f"{label}: need a date column and a returns column, found {frame.shape[1]} column")
+        # Line 1 of a CSV is the header, so data row 0 is line 2.
+        return _from_frame(frame, label, column, kind, unit, name, first_line=2)
+    raise PvrInputError(
+        f"returns: give a pandas Series or DataFrame (files are read by pvr_plugin.store.inputs), "
+        f"not a {type(source).__name__}"
+    )
 
 
 def read_benchmark(spec, name=None):
-    """Load a benchmark: a built-in name, a CSV/pickle path or a Series.
+    """Load a benchmark: a built-in name, a Series or loaded returns.
 
     Built-in names: ``SP500`` (the embedded S&P 500 index closes,
     1990-01-03 to 2022-12-28; aliases ``S&P500``, ``SPX``, ``^GSPC``) and
     ``SPY`` (SPY daily returns shipped with zipline, 1993-02-01 to
-    2018-04-27). Files are read like the strategy returns; the name is the
-    file stem.
+    2018-04-27). Benchmark files are read by
+    :func:`pvr_plugin.store.inputs.read_benchmark`.
 
     Returns
     -------
@@ -385,38 +339,17 @@ def read_benchmark(spec, name=None):
     if isinstance(spec, pd.Series):
         return read_returns(spec, name=name or (str(spec.name) if spec.name is not None else "benchmark"))
     if isinstance(spec, LoadedReturns):
-        return spec
-    text = os.fspath(spec)
-    key = text.strip().lower()
-    if key in BUILTIN_BENCHMARKS and not os.path.exists(text):
-        builtin = BUILTIN_BENCHMARKS[key]
-        rets = sp500_returns() if builtin == SP500 else spy_returns()
-        rets.name = name or builtin
-        return LoadedReturns(rets, rets.name, (), None)
-    if not os.path.exists(text):
-        raise PvrInputError(
-            f"benchmark {text!r}: not a file and not a built-in name (SP500, SPY)"
-        )
-    loaded = read_returns(text, name=name)
-    return LoadedReturns(loaded.returns, loaded.name, loaded.notes, None)
+        return spec if name is None else LoadedReturns(spec.returns.rename(name), name, spec.notes, None)
+    text = str(spec)
+    builtin = BUILTIN_BENCHMARKS.get(text.strip().lower())
+    if builtin is None:
+        raise PvrInputError(f"benchmark {text!r}: not a file and not a built-in name (SP500, SPY)")
+    rets = sp500_returns() if builtin == SP500 else spy_returns()
+    rets.name = name or builtin
+    return LoadedReturns(rets, rets.name, (), None)
 
 
 # --------------------------------------------------------------------------- assembly
-
-def parse_date(value, label):
-    """A naive, normalised Timestamp from a user's date (None stays None); one-line error."""
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise PvrInputError(f"{label}: unparseable date {str(value)!r}") from None
-    if ts is pd.NaT:
-        raise PvrInputError(f"{label}: unparseable date {str(value)!r}")
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
-
 
 def _fmt(ts):
     return "open" if ts is None else f"{ts:%Y-%m-%d}"
@@ -494,11 +427,12 @@ def prepare_inputs(returns, benchmarks=(SP500,), primary=None, risk_free=None, s
 
     Parameters
     ----------
-    returns : path, pd.Series, pd.DataFrame or LoadedReturns
-        The strategy; see :func:`read_returns`.
+    returns : pd.Series, pd.DataFrame, bytes or LoadedReturns
+        The strategy; see :func:`read_returns` (for a file,
+        :func:`pvr_plugin.store.inputs.prepare_inputs`).
     benchmarks : sequence or dict
-        Built-in names, paths or Series (a dict maps display names to
-        those). May be empty.
+        Built-in names, Series or loaded returns (a dict maps display names
+        to those). May be empty.
     primary : str, optional
         Name of the primary benchmark; the first one by default.
     risk_free : see :func:`read_risk_free`
@@ -538,7 +472,7 @@ def prepare_inputs(returns, benchmarks=(SP500,), primary=None, risk_free=None, s
     period = period or infer_period(strat.index, label=f"returns of {loaded.name}")
     ann = periods_per_year(period, annualization)
 
-    if isinstance(benchmarks, (str, os.PathLike, pd.Series)):
+    if isinstance(benchmarks, (str, pd.Series, LoadedReturns)):
         benchmarks = [benchmarks]
     elif isinstance(benchmarks, pd.DataFrame):
         benchmarks = {str(c): benchmarks[c] for c in benchmarks.columns}

@@ -22,9 +22,9 @@ from pvr_plugin.core.factsheet.widgets import (
     StatsCache,
     WidgetResult,
     compute_widget,
-    jsonable,
     resolve_options,
 )
+from pvr_plugin.core.jsonable import jsonable
 
 __all__ = [
     "ANALYTICS_WIDGETS", "COMMON_OPTIONS", "WIDGET_OPTIONS", "FactsheetReport", "WidgetResult",

@@ -3,21 +3,14 @@
 Every source is held as annual yields (fractions) and converted to a
 per-period rate with ``(1 + y) ** (1 / periods_per_year) - 1``.
 """
-import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from pvr_plugin.core.inputs import DATE_COLUMN_NAMES, parse_csv, parse_dates, parse_numbers
+from pvr_plugin.data import treasury_3m_yields
 from pvr_plugin.errors import PvrInputError
-from pvr_plugin.core.factsheet._parse import (
-    DATE_COLUMNS,
-    naive_dates,
-    to_floats,
-    parse_dates,
-    zipline_resource,
-)
 
 TREASURY = "treasury"
 
@@ -74,20 +67,6 @@ class RiskFree:
         )
 
 
-@lru_cache(maxsize=None)
-def _read_treasury_3m():
-    frame = pd.read_csv(zipline_resource("treasury_curves.csv"), index_col=0)
-    series = frame["3month"].astype(float).dropna()
-    series.index = naive_dates(pd.to_datetime(series.index, utc=True))
-    series.index.name = "date"
-    return series
-
-
-def treasury_3m_yields():
-    """3-month T-bill yields (decimal annual) shipped with zipline, 1990-01-02 to 2017-03-29."""
-    return _read_treasury_3m().copy()
-
-
 def _parse_rate(text):
     """'0.02' -> 0.02; '2%' -> 0.02; None when not a number."""
     t = text.strip()
@@ -99,20 +78,24 @@ def _parse_rate(text):
     return val / 100.0 if pct else val
 
 
-def read_risk_free(spec=None, unit="auto"):
+def read_risk_free(spec=None, unit="auto", label=None):
     """Load the risk-free rate as annual yields.
 
     Parameters
     ----------
-    spec : None, 'auto', 'treasury', float, str, path or pd.Series
+    spec : None, 'auto', 'treasury', float, str, bytes or pd.Series
         ``'treasury'``: the 3-month T-bill (``3month`` column of zipline's
         ``treasury_curves.csv``, decimal annual yields, 1990-01-02 to
         2017-03-29). A number is a constant annual yield as a fraction
         (``0.02``; the string ``'2%'`` also works; values above 1 are
-        refused as ambiguous). A CSV has a date column and one yield column,
-        annual. A Series holds dated annual yields. ``None``/``'auto'`` is
+        refused as ambiguous). CSV bytes have a date column and one yield
+        column, annual (files are opened by
+        :func:`pvr_plugin.store.inputs.read_risk_free`). A Series holds dated
+        annual yields. ``None``/``'auto'`` is
         resolved by :func:`prepare_inputs` (the T-bill when it covers the
         returns, else zero, said loudly).
+    label : str, optional
+        Names CSV bytes in messages and in the source (the file's path).
     unit : {'auto', 'fraction', 'percent'}
         Unit of a CSV or Series of yields. ``'auto'``: percent when a yield
         is above 0.25 (25% a year, never reached by T-bills), or when the
@@ -136,7 +119,9 @@ def read_risk_free(spec=None, unit="auto"):
         return RiskFree(source=f"constant {val:.4%} a year (user)", constant=val)
     if isinstance(spec, pd.Series):
         return _yields_from_series(spec, "risk-free series", str(spec.name), unit)
-    text = os.fspath(spec)
+    if isinstance(spec, (bytes, bytearray)):
+        return _yields_from_csv(label or "risk-free CSV", bytes(spec), unit)
+    text = str(spec)
     if text.strip().lower() in (TREASURY, "tbill", "t-bill", "3month"):
         return RiskFree(
             source="3-month T-bill (zipline treasury_curves.csv, 3month column)",
@@ -149,30 +134,28 @@ def read_risk_free(spec=None, unit="auto"):
                 f"risk-free {text!r}: above 1 (100% a year); write {text}% for percent"
             )
         return RiskFree(source=f"constant {rate:.4%} a year (user)", constant=rate)
-    if not os.path.exists(text):
-        raise PvrInputError(
-            f"risk-free {text!r}: not a number, not 'treasury' and not a file"
-        )
-    try:
-        frame = pd.read_csv(text, float_precision="round_trip")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise PvrInputError(f"{text}: not a readable CSV ({type(exc).__name__})") from None
-    if frame.shape[1] < 2 or frame.shape[0] == 0:
-        raise PvrInputError(f"{text}: need a date column and a yield column")
+    raise PvrInputError(f"risk-free {text!r}: not a number, not 'treasury' and not a file")
+
+
+def _yields_from_csv(label, data, unit):
+    """Dated annual yields from a CSV's bytes: a date column and one yield column."""
+    frame = parse_csv(data, label)
+    if frame.shape[1] < 2:
+        raise PvrInputError(f"{label}: need a date column and a yield column")
     lower = {str(c).strip().lower(): c for c in frame.columns}
-    date_col = next((lower[d] for d in DATE_COLUMNS if d in lower), frame.columns[0])
+    date_col = next((lower[d] for d in DATE_COLUMN_NAMES if d in lower), frame.columns[0])
     rest = [c for c in frame.columns if c != date_col]
     if len(rest) != 1:
         raise PvrInputError(
-            f"{text}: need exactly one yield column besides {date_col!r}, found {', '.join(map(str, rest))}"
+            f"{label}: need exactly one yield column besides {date_col!r}, found {', '.join(map(str, rest))}"
         )
     series = pd.Series(frame[rest[0]].to_numpy(), index=frame[date_col].to_numpy(), name=str(rest[0]))
-    return _yields_from_series(series, text, str(rest[0]), unit)
+    return _yields_from_series(series, label, str(rest[0]), unit, first_line=2)
 
 
-def _yields_from_series(series, label, column, unit):
-    dates = parse_dates(series.index, label, "date")
-    vals = to_floats(series.reset_index(drop=True), dates, label, column)
+def _yields_from_series(series, label, column, unit, first_line=None):
+    dates = parse_dates(series.index, label, "date", first_line).normalize()
+    vals = parse_numbers(series.reset_index(drop=True), label, column, dates, first_line)
     order = np.argsort(dates.asi8, kind="stable")
     dates, vals = dates[order], vals[order]
     dup = dates.duplicated()

@@ -17,8 +17,10 @@ import pandas as pd
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.core.factsheet import drawdowns as dd_mod
 from pvr_plugin.core import stats
+from pvr_plugin.core.jsonable import jsonable
 from pvr_plugin.core.factsheet import returns as ret_mod
-from pvr_plugin.core.factsheet.inputs import parse_date, slice_range
+from pvr_plugin.core.factsheet.inputs import slice_range
+from pvr_plugin.core.inputs import parse_date
 from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, monthly_table
 
 ANALYTICS_WIDGETS = (
@@ -47,26 +49,6 @@ DEFAULTS = {
 }
 # The trailing windows of the return statistics, in months.
 TRAILING = {"ror_3m": 3, "ror_6m": 6, "ror_1y": 12, "ror_3y": 36}
-
-
-def jsonable(obj):
-    """Plain JSON types: NaN/inf -> None, numpy scalars -> Python, Timestamps -> ISO dates."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if isinstance(obj, pd.Timestamp):
-        return f"{obj:%Y-%m-%d}"
-    if isinstance(obj, pd.Period):
-        return str(obj)
-    return obj
 
 
 @dataclass

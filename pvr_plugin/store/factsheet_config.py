@@ -4,19 +4,21 @@ Read with the standard library's :mod:`tomllib`. Every mistake raises
 :class:`~pvr_plugin.errors.PvrInputError` with one line naming the key
 (``widgets[2].path``) and the problem. Files named in the config are read
 here, relative to the config file's folder, so that a bad file is reported
-before anything is written.
+before anything is written. Widget files (tables, key-value lists, time
+series, images) must lie inside that folder unless ``allow_outside``: a
+config shared with someone cannot embed any other file of their machine.
 
 See docs/factsheet.md for the format.
 """
 import os
-import tomllib
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pvr_plugin.errors import PvrInputError
-from pvr_plugin.core.factsheet._parse import DATE_COLUMNS, parse_dates, to_floats
 from pvr_plugin.core.factsheet.widgets import ANALYTICS_WIDGETS, COMMON_OPTIONS, WIDGET_OPTIONS
+from pvr_plugin.core.inputs import DATE_COLUMN_NAMES, parse_csv, parse_dates, parse_numbers
+from pvr_plugin.errors import PvrInputError
+from pvr_plugin.store.files import inside, read_bytes, read_image, read_toml
 
 BASIC_WIDGETS = {
     "free_text": ("text", "title"),
@@ -28,11 +30,10 @@ BASIC_WIDGETS = {
 TOP_KEYS = ("title", "description", "paper", "data", "widgets")
 DATA_KEYS = ("returns", "column", "benchmarks", "primary", "risk_free", "risk_free_unit",
              "start", "end", "period", "returns_unit", "name")
-PAPERS = ("a4", "letter")
 MAX_TEXT = 200
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_TABLE_ROWS = 50
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+MAX_TABLE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ class FactsheetConfig:
     ----------
     title, description : str or None
     paper : str
-        ``'a4'`` or ``'letter'``, the page size of the PDF and print CSS.
+        The page size of the PDF and print CSS as written (``'a4'``,
+        ``'letter'``); the page renderer checks it against its sizes.
     data : dict
         Data options (returns, benchmarks, primary, risk_free, start, end...).
     widgets : tuple of Widget
@@ -95,23 +97,17 @@ def _str(value, key, limit=None):
     return value
 
 
-def _path(base, value, key):
+def _path(base, value, key, allow_outside=True):
     _str(value, key)
-    path = value if os.path.isabs(value) else os.path.join(base, value)
+    path = inside(base, value, key, allow_outside)
     if not os.path.isfile(path):
         raise PvrInputError(f"{key}: no such file {value!r}")
     return path
 
 
 def _read_csv(path, key):
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise PvrInputError(f"{key}: {os.path.basename(path)} is not a readable CSV ({first})") from None
-    if frame.shape[0] == 0:
-        raise PvrInputError(f"{key}: {os.path.basename(path)} has no data rows")
-    return frame
+    frame = parse_csv(read_bytes(path, key, MAX_TABLE_BYTES), f"{key}: {os.path.basename(path)}")
+    return frame.fillna("")
 
 
 def _key_value(path, key):
@@ -139,21 +135,17 @@ def _table(path, key):
 
 
 def _time_series(path, key):
-    try:
-        frame = pd.read_csv(path, float_precision="round_trip")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise PvrInputError(f"{key}: {os.path.basename(path)} is not a readable CSV ({first})") from None
-    if frame.shape[0] == 0 or frame.shape[1] < 2:
+    label = f"{key} ({os.path.basename(path)})"
+    frame = parse_csv(read_bytes(path, key, MAX_TABLE_BYTES), label)
+    if frame.shape[1] < 2:
         raise PvrInputError(f"{key}: {os.path.basename(path)} needs a date column and at least one value column")
     lower = {str(c).strip().lower(): c for c in frame.columns}
-    date_col = next((lower[d] for d in DATE_COLUMNS if d in lower), frame.columns[0])
-    label = f"{key} ({os.path.basename(path)})"
-    dates = parse_dates(frame[date_col], label, str(date_col))
+    date_col = next((lower[d] for d in DATE_COLUMN_NAMES if d in lower), frame.columns[0])
+    dates = parse_dates(frame[date_col], label, str(date_col), first_line=2).normalize()
     out = {}
     for col in frame.columns:
         if col != date_col:
-            out[str(col)] = to_floats(frame[col], dates, label, str(col))
+            out[str(col)] = parse_numbers(frame[col], label, str(col), dates, first_line=2)
     series = pd.DataFrame(out, index=pd.DatetimeIndex(dates, name="date")).sort_index()
     if series.index.duplicated().any():
         raise PvrInputError(f"{label}: duplicate date {series.index[series.index.duplicated()][0]:%Y-%m-%d}")
@@ -161,22 +153,10 @@ def _time_series(path, key):
 
 
 def _image(path, key):
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in IMAGE_TYPES:
-        raise PvrInputError(f"{key}: {os.path.basename(path)} is not .png, .jpg or .jpeg")
-    size = os.path.getsize(path)
-    if size > MAX_IMAGE_BYTES:
-        raise PvrInputError(f"{key}: {os.path.basename(path)} is {size / 2 ** 20:.1f} MB, at most 2 MB")
-    with open(path, "rb") as fh:
-        data = fh.read()
-    is_png = data.startswith(b"\x89PNG\r\n\x1a\n")
-    is_jpeg = data.startswith(b"\xff\xd8\xff")
-    if (ext == ".png" and not is_png) or (ext != ".png" and not is_jpeg):
-        raise PvrInputError(f"{key}: {os.path.basename(path)} is not a valid {ext[1:].upper()} image")
-    return data, IMAGE_TYPES[ext]
+    return read_image(path, key, MAX_IMAGE_BYTES)
 
 
-def _basic(wtype, opts, base, key):
+def _basic(wtype, opts, base, key, allow_outside):
     allowed = BASIC_WIDGETS[wtype]
     unknown = sorted(set(opts) - set(allowed))
     if unknown:
@@ -191,12 +171,12 @@ def _basic(wtype, opts, base, key):
     field_name = "path" if wtype == "image" else "csv"
     if field_name not in opts:
         raise PvrInputError(f"{key}.{field_name}: missing")
-    path = _path(base, opts[field_name], f"{key}.{field_name}")
+    path = _path(base, opts[field_name], f"{key}.{field_name}", allow_outside)
     reader = {"key_value": _key_value, "table": _table, "image": _image, "time_series": _time_series}[wtype]
     return reader(path, f"{key}.{field_name}")
 
 
-def parse_config(doc, base="."):
+def parse_config(doc, base=".", allow_outside=False):
     """Check a config document (already parsed TOML) and load the files it names.
 
     Parameters
@@ -204,6 +184,8 @@ def parse_config(doc, base="."):
     doc : dict
     base : str
         Folder that relative paths start from.
+    allow_outside : bool
+        Let widget files lie outside ``base`` (refused by default).
 
     Returns
     -------
@@ -214,9 +196,7 @@ def parse_config(doc, base="."):
         raise PvrInputError(f"{unknown[0]}: unknown key (top-level keys: {', '.join(TOP_KEYS)})")
     title = _str(doc["title"], "title", 120) if "title" in doc else None
     description = _str(doc["description"], "description", 400) if "description" in doc else None
-    paper = doc.get("paper", "a4")
-    if paper not in PAPERS:
-        raise PvrInputError(f"paper: {paper!r}; one of {', '.join(PAPERS)}")
+    paper = _str(doc.get("paper", "a4"), "paper", 20)
     data = doc.get("data", {})
     if not isinstance(data, dict):
         raise PvrInputError("data: give a table ([data])")
@@ -259,7 +239,7 @@ def parse_config(doc, base="."):
             if k in opts and not isinstance(opts[k], str):
                 opts[k] = str(opts[k])
         if wtype in BASIC_WIDGETS:
-            out.append(Widget(wtype, opts, _basic(wtype, opts, base, key)))
+            out.append(Widget(wtype, opts, _basic(wtype, opts, base, key, allow_outside)))
         elif wtype in ANALYTICS_WIDGETS:
             allowed = set(WIDGET_OPTIONS[wtype]) | set(COMMON_OPTIONS)
             unknown = sorted(set(opts) - allowed)
@@ -277,17 +257,11 @@ def parse_config(doc, base="."):
                            widgets=tuple(out))
 
 
-def load_config(path):
+def load_config(path, allow_outside=False):
     """Read and check a factsheet TOML file; see :func:`parse_config`."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise PvrInputError(f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PvrInputError(f"{path}: not valid TOML ({exc})") from None
-    cfg = parse_config(doc, base=os.path.dirname(os.path.abspath(path)))
+    doc = read_toml(path)
+    cfg = parse_config(doc, base=os.path.dirname(os.path.abspath(path)), allow_outside=allow_outside)
     return FactsheetConfig(title=cfg.title, description=cfg.description, paper=cfg.paper,
                            data=cfg.data, widgets=cfg.widgets, path=path)
 
