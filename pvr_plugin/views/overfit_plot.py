@@ -53,23 +53,23 @@ def logit_figure(pbo, title=None, pairs=True):
             return fig
         logits = pbo.logits
         lo, hi = float(np.min(logits)), float(np.max(logits))
-        span = max(hi - lo, 1e-9)
+        span = max(hi - lo, 1.0)
         edges = np.linspace(lo - 0.02 * span, hi + 0.02 * span, min(40, max(8, pbo.combinations // 50)) + 1)
-        if not (edges[0] < 0 < edges[-1]):
-            edges = np.sort(np.append(edges, 0.0))
+        # A bin edge just above 0, so a logit of exactly 0 (overfit) falls in a red bin.
+        cut = 1e-9 * span
+        if edges[0] < cut < edges[-1]:
+            edges = np.unique(np.append(edges, cut))
         counts, edges = np.histogram(logits, bins=edges)
         share = counts / counts.sum()
-        centres, widths = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
-        colours = [style.RED if c <= 0 else style.BLUE for c in centres]
-        ax.bar(centres, share, width=widths, color=colours, alpha=0.8, align="center", edgecolor="white",
+        widths = np.diff(edges)
+        colours = [style.RED if right <= cut else style.BLUE for right in edges[1:]]
+        ax.bar(edges[:-1], share, width=widths, color=colours, alpha=0.8, align="edge", edgecolor="white",
                linewidth=0.5)
         ax.axvline(0.0, color=style.GREY, linewidth=1.0, linestyle="--")
         ax.set_xlabel("logit of the in-sample winner's out-of-sample rank")
         ax.set_ylabel("share of combinations")
         ax.set_title(f"{pbo.combinations:,} combinations, {pbo.partitions} partitions "
-                     f"({pbo.sessions_used} sessions)", fontsize=10)
-        ax.text(0.02, 0.95, f"overfit (logit <= 0): {shown}", transform=ax.transAxes, va="top",
-                color=style.RED)
+                     f"({pbo.sessions_used} sessions); red: overfit, logit <= 0", fontsize=10)
         if pairs:
             ax2 = axes[1]
             unit = _UNITS.get(pbo.metric, pbo.metric)
