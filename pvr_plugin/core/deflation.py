@@ -349,9 +349,11 @@ def _deflate(arr, labels, w, n, kind, ranking, periods_per_year):
 
 
 def _column_sharpes(arr):
+    """Each variant's Sharpe ratio; 0 for one whose returns are all zero (it did not trade)."""
     out = np.full(arr.shape[1], np.nan)
     for j in range(arr.shape[1]):
-        out[j] = sharpe_stats(arr[:, j]).sharpe
+        col = arr[:, j]
+        out[j] = 0.0 if len(col) >= 2 and np.all(col == 0) else sharpe_stats(col).sharpe
     return out
 
 

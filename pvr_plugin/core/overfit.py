@@ -226,10 +226,13 @@ def _statistic(total, centred_sq, n, metric, scale):
         return mean
     spread = np.sqrt(np.maximum(centred_sq, 0.0) / (n - 1))
     # Sums of squares carry rounding noise of about 1e-16 of the values'
-    # size: a spread below 1e-10 of it means the variant did not vary.
+    # size: a spread below 1e-10 of it means the variant did not vary. Not
+    # varying at zero (a variant that did not trade) is a Sharpe ratio of 0;
+    # not varying away from zero has none.
     flat = spread <= 1e-10 * scale
+    still = np.where(np.abs(mean) <= 1e-10 * scale, 0.0, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(flat, np.nan, mean / np.where(flat, 1.0, spread))
+        return np.where(flat, still, mean / np.where(flat, 1.0, spread))
 
 
 def probability_of_backtest_overfitting(returns, partitions=DEFAULT_PARTITIONS, metric="sharpe"):
@@ -242,7 +245,9 @@ def probability_of_backtest_overfitting(returns, partitions=DEFAULT_PARTITIONS, 
     variants taken: ``w = rank / (variants + 1)``, ``logit = ln(w / (1 -
     w))``. PBO is the share of combinations with ``logit <= 0``: the
     in-sample winner was no better than the median out of sample. A variant
-    whose statistic is undefined on a set (no spread) ranks lowest there.
+    with no spread on a set has a Sharpe ratio of 0 there when its returns are
+    zero (it did not trade) and none otherwise; one without a statistic ranks
+    lowest.
 
     Parameters
     ----------

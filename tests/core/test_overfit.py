@@ -244,11 +244,17 @@ def test_pbo_edge_cases_are_nan_with_a_reason():
     gap[4, 1] = np.nan
     holed = overfit.probability_of_backtest_overfitting(pd.DataFrame(gap, columns=["x", "y", "z"]), 4)
     assert math.isnan(holed.pbo) and "'y'" in holed.reason
-    # a variant that never trades (all zero) has no Sharpe ratio: it ranks last, PBO stays defined
-    m = np.random.default_rng(1).normal(0.001, 0.01, (80, 4))
+    # a variant that never trades (all zero) has a Sharpe ratio of 0 on every set: against
+    # losing variants it wins, and PBO stays defined
+    m = np.random.default_rng(1).normal(-0.003, 0.01, (80, 4))
     m[:, 0] = 0.0
     res = overfit.probability_of_backtest_overfitting(m, 8)
-    assert 0 <= res.pbo <= 1 and np.all(res.winners != 0) and np.isfinite(res.logits).all()
+    assert 0 <= res.pbo <= 1 and np.isfinite(res.logits).all()
+    assert np.mean(res.winners == 0) > 0.5 and np.all(res.is_performance[res.winners == 0] == 0.0)
+    assert overfit.deflated_sharpe(m, winner=1).trials_with_series == 4
+    # ... and it enters the trials' Sharpe dispersion as 0
+    sharpes = [0.0] + [overfit.sharpe_stats(m[:, j]).sharpe for j in (1, 2, 3)]
+    assert overfit.deflated_sharpe(m, winner=1).trial_variance == pytest.approx(np.var(sharpes, ddof=1))
     for bad in (3, 0, 22, True):
         with pytest.raises(PvrInputError, match="partitions"):
             overfit.probability_of_backtest_overfitting(m, bad)

@@ -110,3 +110,25 @@ def test_sweep_with_out_of_sample_range_reports_ranks_pbo_and_deflation(tmp_path
     fig = logit_figure(report.pbo_pvr)
     heights = [p.get_height() for p in fig.axes[0].patches]
     assert math.isclose(sum(heights), 1.0)
+
+
+def test_report_of_a_sweep_without_successful_runs_says_why(tmp_path):
+    from pvr_plugin.store.run_ledger import RunLedger
+    from pvr_plugin.sweep.spec import load_spec
+    from pvr_plugin.sweep.validation import validate_sweep
+    from pvr_plugin.views.overfit_text import validation_lines
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'algorithm = "{HOLD}"\nstart = "2021-01-04"\nend = "2021-12-31"\n'
+                    'out_of_sample = "2021-10-01"\n[grid]\nticker = ["KO", "XOM"]\n')
+    loaded = load_spec(spec)
+    ledger = RunLedger(tmp_path / "runs.sqlite")
+    ledger.record({"status": "failed", "error": "boom", "sweep_id": loaded.sweep_id, "params": {"ticker": "KO"}})
+    report = validate_sweep(loaded, ledger.query(sweep_id=loaded.sweep_id), ledger=ledger)
+    assert report.trials == 2 and report.with_series == 0 and report.missing == []
+    assert math.isnan(report.pbo_pvr.pbo) and "0 variant(s)" in report.pbo_pvr.reason
+    assert math.isnan(report.deflated_sharpe.value) and report.deflated_sharpe.reason
+    assert math.isnan(report.folds[0].rank_correlation.rho)
+    text = "\n".join(validation_lines(report))
+    assert "n/a (0 variant(s) with returns" in text and "nan" not in text.replace("n/a", "")
+    assert json.loads(json.dumps(report.as_dict(), allow_nan=False))["pbo_pvr"]["pbo"] is None
