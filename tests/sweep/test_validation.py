@@ -47,8 +47,8 @@ def test_sweep_with_out_of_sample_range_reports_ranks_pbo_and_deflation(tmp_path
         f'algorithm = "{HOLD}"\nstart = "2021-01-04"\nend = "2022-06-30"\ncapital_base = 100000\n'
         f'out_of_sample = "2022-01-03"\n[grid]\nticker = {json.dumps(TICKERS + ["NOPE"])}\n'
     )
-    cmd = [sys.executable, "-m", "pvr_plugin.cli.main", "sweep", str(spec), "--workers", "2", "--partitions", "8"]
-    proc = subprocess.run(cmd + ["--json"], capture_output=True, text=True, timeout=300)
+    cmd = [sys.executable, "-m", "pvr_plugin.cli.main", "sweep", str(spec), "--partitions", "8"]
+    proc = subprocess.run(cmd + ["--workers", "2", "--json"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(proc.stdout)
     v = doc["validation"]
@@ -82,7 +82,7 @@ def test_sweep_with_out_of_sample_range_reports_ranks_pbo_and_deflation(tmp_path
         assert 0 <= defl["value"] <= 1 and defl["sessions"] == 252 and defl["reason"] == ""
 
     # Run again: every ok run is skipped, their series come from where the sweep kept them.
-    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(cmd + ["--workers", "1"], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "6 already in the ledger" in again.stderr
     out = again.stdout
