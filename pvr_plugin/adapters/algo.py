@@ -16,17 +16,16 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 from zipline.utils.events import Always
 
+from pvr_plugin.adapters import pvr_log
 from pvr_plugin.adapters.ledger_bars import CommissionLog, DailyCloses, end_of_day_bars, session_bars
-from pvr_plugin.core import pvr_text
+from pvr_plugin.core.fields import BY_RECORD
 from pvr_plugin.core.pvr import check_model
 from pvr_plugin.core.tracker import SessionTracker
 
 log = logging.getLogger("pvr_plugin.pvr")
 
-RECORDABLE = (
-    "PvR", "PvRp", "CashLow", "MxLv", "MxRisk", "MxShrt", "Shorts", "Lv", "Cash",
-    "Risk", "QRet", "PnL", "PvRAvg",
-)
+#: Names ``pvr(record=...)`` accepts, from the field table.
+RECORDABLE = tuple(BY_RECORD)
 DEFAULT_RECORD = ("PvR", "CashLow", "MxLv", "MxRisk", "MxShrt")
 _STATE_ATTR = "_pvr_plugin_tracker"
 
@@ -79,13 +78,9 @@ class PvROptions:
             raise ValueError(f"pvr(): manual_cash must be positive dollars, got {self.manual_cash!r}")
 
 
-def _day_values(day):
-    return {
-        "PvR": day.pvr_pct, "PvRp": day.pvrp_pct, "CashLow": day.cash_low_usd,
-        "MxLv": day.max_leverage, "MxRisk": day.max_risk_usd, "MxShrt": day.max_short_usd,
-        "Shorts": -day.short_usd, "Lv": day.leverage, "Cash": day.cash_usd,
-        "Risk": day.risk_usd, "QRet": day.qret_pct, "PnL": day.pnl_usd, "PvRAvg": day.pvr_avg_pct,
-    }
+def recorded(day, names):
+    """``{record name: value}`` of a :class:`~pvr_plugin.core.tracker.DayResult`."""
+    return {name: BY_RECORD[name].record_sign * getattr(day, BY_RECORD[name].name) for name in names}
 
 
 @dataclass
@@ -168,12 +163,11 @@ class AlgoTracker:
     def _report(self, context, day):
         opts = self.options
         if opts.record:
-            values = _day_values(day)
-            context.record(**{name: values[name] for name in opts.record})
+            context.record(**recorded(day, opts.record))
         if day.new_highs:
             for i, values in day.new_highs:
                 stamp = f"{self.session.date()} {i + 1:>3}" if self.minute_mode else f"{self.session.date()}"
-                log.info(pvr_text.new_high_line(stamp, values, self.tracker.start_usd))
+                log.info(pvr_log.new_high_line(stamp, values, self.tracker.start_usd))
         last = self.session >= self.end_session
         every = self.summary_every
         if last or (every and day.days % every == 0):
@@ -183,8 +177,8 @@ class AlgoTracker:
         return self.tracker.summary()
 
     def log_summary(self, runtime=False):
-        lines = pvr_text.summary_lines(
-            self.summary(), wall_clock=pvr_text.wall_clock(self.options.tz),
+        lines = pvr_log.summary_lines(
+            self.summary(), wall_clock=pvr_log.wall_clock(self.options.tz),
             runtime_s=(time.time() - self.wall_start) if runtime else None,
         )
         log.info("\n".join(lines))

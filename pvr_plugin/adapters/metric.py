@@ -11,17 +11,18 @@ import time
 
 from zipline.finance import metrics
 
+from pvr_plugin.adapters import pvr_log
 from pvr_plugin.adapters.ledger_bars import CommissionLog, end_of_day_bars, session_bars
-from pvr_plugin.core import pvr_text
-from pvr_plugin.core.pvr import RISK_MODELS
+from pvr_plugin.core.fields import QUANTITIES
+from pvr_plugin.core.pvr import RISK_MODELS, check_model
 from pvr_plugin.core.tracker import SessionTracker
 
 log = logging.getLogger("pvr_plugin.pvr")
 
-COLUMNS = (
-    "pvr_pct", "pvr_per_day_pct", "max_risk_usd", "cash_low_usd", "max_short_usd",
-    "max_gross_leverage", "qret_pct", "risk_model",
-)
+#: (column, tracker attribute) of each daily column the metrics set adds,
+#: from the field table; ``risk_model`` is the metric's own setting.
+_DAY_COLUMNS = tuple((q.column, q.name) for q in QUANTITIES if q.column and q.day)
+COLUMNS = tuple(q.column for q in QUANTITIES if q.column)
 SUMMARY_KEY = "pvr"
 
 
@@ -29,7 +30,7 @@ class PvRMetric:
     """A zipline metric (lifecycle hooks as in ``zipline.finance.metrics.metric``)."""
 
     def __init__(self, model="cash_or_short", leverage_limit=1.0, log_summary=True, tz="US/Eastern"):
-        self.model = model
+        self.model = check_model(model)
         self.leverage_limit = leverage_limit
         self.log_summary = log_summary
         self.tz = tz
@@ -43,6 +44,7 @@ class PvRMetric:
             leverage_limit=self.leverage_limit,
         )
         self._wall_start = time.time()
+        self.summary = None
 
     def end_of_session(self, packet, ledger, session, session_ix, data_portal):
         session = session.tz_localize(None) if session.tzinfo is not None else session
@@ -53,22 +55,19 @@ class PvRMetric:
             cash, long_, short = end_of_day_bars(ledger)
         day = self._tracker.end_of_session(session, cash, long_, short)
         perf = packet["daily_perf"]
-        perf["pvr_pct"] = day.pvr_pct
-        perf["pvr_per_day_pct"] = day.pvr_per_day_pct
-        perf["max_risk_usd"] = day.max_risk_usd
-        perf["cash_low_usd"] = day.cash_low_usd
-        perf["max_short_usd"] = day.max_short_usd
-        perf["max_gross_leverage"] = day.max_leverage
-        perf["qret_pct"] = day.qret_pct
+        for column, name in _DAY_COLUMNS:
+            perf[column] = getattr(day, name)
         perf["risk_model"] = self.model
 
     def end_of_simulation(self, packet, ledger, trading_calendar, sessions, data_portal, benchmark_source):
-        summary = self._tracker.summary()
+        summary = self.summary = self._tracker.summary()
         if summary is None:
             return
-        packet[SUMMARY_KEY] = summary.to_dict()
+        # The summary object stays on the metric for the caller that ran the
+        # backtest (the runner); zipline's analyze() gets it as a plain dict.
+        packet[SUMMARY_KEY] = summary.as_dict()
         if self.log_summary:
-            lines = pvr_text.summary_lines(summary, pvr_text.wall_clock(self.tz), time.time() - self._wall_start)
+            lines = pvr_log.summary_lines(summary, pvr_log.wall_clock(self.tz), time.time() - self._wall_start)
             log.info("\n".join(lines))
 
 
@@ -77,6 +76,11 @@ def metrics_set(model="cash_or_short"):
     found = metrics.load("default")
     found.add(PvRMetric(model=model))
     return found
+
+
+def pvr_metric(metrics_set):
+    """The :class:`PvRMetric` in a loaded metrics set, or None."""
+    return next((m for m in metrics_set if isinstance(m, PvRMetric)), None)
 
 
 def register_metrics_sets():

@@ -16,7 +16,9 @@ from zipline.data import bundles
 from zipline.finance import metrics
 
 from pvr_plugin.adapters import bundle as demo
-from pvr_plugin.adapters.metric import register_metrics_sets
+from pvr_plugin.adapters.metric import pvr_metric, register_metrics_sets
+from pvr_plugin.core import research
+from pvr_plugin.core.summary import RunSummary
 from pvr_plugin.data import FIRST_SESSION, LAST_SESSION, index_returns
 from pvr_plugin.errors import PvrInputError
 
@@ -100,7 +102,13 @@ def benchmark_for(start, end):
 
 @dataclass
 class RunResult:
-    """A finished backtest: the performance frame plus how it was produced."""
+    """A finished backtest: the performance frame, its summary, and how it was produced.
+
+    ``summary`` is made once, when the run ends, and is what the report, the
+    run ledger and comparisons show: the ``pvr`` metrics set's own summary
+    (``tracked`` is True) completed with zipline's return statistics, or,
+    for another metrics set, the summary of the frame's end-of-day values.
+    """
 
     perf: pd.DataFrame
     algorithm: Algorithm
@@ -112,7 +120,8 @@ class RunResult:
     metrics_set: str
     params: dict
     runtime_s: float
-    pvr_summary: dict = None  # the ``pvr`` metrics set's end-of-run summary, if it ran
+    summary: RunSummary = None
+    tracked: bool = False
 
 
 def _parse_date(value, name):
@@ -186,8 +195,8 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
         benchmark = _naive_sessions(benchmark)
 
     funcs = algorithm.functions()
-    captured = {}
-    funcs["analyze"] = _capturing(funcs["analyze"], captured)
+    loaded_metrics = metrics.load(metrics_set)
+    metric = pvr_metric(loaded_metrics)
     bar = None
     if progress and len(sessions) > 60:
         from tqdm import tqdm
@@ -198,19 +207,24 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
     try:
         perf = run_algorithm(
             start=start, end=end, capital_base=float(capital_base),
-            data_frequency=data_frequency, bundle=bundle, metrics_set=metrics_set,
+            data_frequency=data_frequency, bundle=bundle, metrics_set=loaded_metrics,
             benchmark_returns=benchmark, trading_calendar=demo.calendar(),
             **funcs,
         )
     finally:
         if bar is not None:
             bar.close()
+    runtime_s = time.perf_counter() - t0
+    tracked = metric is not None and metric.summary is not None
+    if tracked:
+        summary = research.with_return_figures(metric.summary, perf)
+    else:
+        summary = research.run_summary(perf, start_usd=float(capital_base))
     return RunResult(
         perf=perf, algorithm=algorithm, start=start, end=end,
         capital_base=float(capital_base), data_frequency=data_frequency,
         bundle=bundle, metrics_set=metrics_set, params=dict(params or {}),
-        runtime_s=time.perf_counter() - t0,
-        pvr_summary=captured.get("pvr"),
+        runtime_s=runtime_s, summary=summary, tracked=tracked,
     )
 
 
@@ -219,18 +233,6 @@ def _ticking(before_trading_start, bar):
         bar.update(1)
         if before_trading_start is not None:
             before_trading_start(context, data)
-
-    return wrapped
-
-
-def _capturing(analyze, captured):
-    """Wrap ``analyze`` to keep the metrics set's end-of-run summary."""
-    def wrapped(context, perf):
-        report = getattr(context, "risk_report", None) or {}
-        if "pvr" in report:
-            captured["pvr"] = report["pvr"]
-        if analyze is not None:
-            analyze(context, perf)
 
     return wrapped
 

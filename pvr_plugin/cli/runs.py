@@ -4,22 +4,21 @@ import math
 
 import click
 
+from pvr_plugin.core.fields import QUANTITIES
+from pvr_plugin.core.pvr import RISK_MODELS
 from pvr_plugin.errors import PvrInputError
 
 # Shown in the text table of `pvr runs` (JSON and CSV carry every column).
 _RUNS_TEXT = ("run_id", "created_at", "algorithm_name", "status", "pvr_per_day_pct", "pvr_pct",
               "qret_pct", "sharpe", "max_drawdown", "max_risk_usd", "max_leverage", "days", "tag")
+# Headers and number formats: the field table's for the figures, the ledger's own columns here.
 _LABELS = {
-    "run_id": "run", "created_at": "created (UTC)", "algorithm_name": "algorithm",
-    "pvr_per_day_pct": "PvR %/day", "pvr_pct": "PvR %", "qret_pct": "QRet %", "cagr": "CAGR",
-    "max_drawdown": "MaxDD", "max_risk_usd": "MxRisk $", "cash_low_usd": "CshLw $",
-    "max_short_usd": "MxShrt $", "max_leverage": "MxLv", "capital_usd": "capital $",
+    "run_id": "run", "created_at": "created (UTC)", "algorithm_name": "algorithm", "capital_usd": "capital $",
+    **{q.name: q.header for q in QUANTITIES if q.ledger and q.unit not in ("text", "count")},
 }
 _FORMATS = {
-    "pvr_per_day_pct": "{:.4f}", "pvr_pct": "{:.2f}", "qret_pct": "{:.2f}", "cagr": "{:.3f}",
-    "alpha": "{:.3f}", "beta": "{:.3f}", "sharpe": "{:.2f}", "max_drawdown": "{:.3f}",
-    "max_risk_usd": "{:,.0f}", "cash_low_usd": "{:,.0f}", "max_short_usd": "{:,.0f}",
-    "max_leverage": "{:.2f}", "capital_usd": "{:,.0f}", "runtime_s": "{:.1f}",
+    "capital_usd": "{:,.0f}", "runtime_s": "{:.1f}",
+    **{q.name: "{:" + q.fmt + "}" for q in QUANTITIES if q.ledger and q.fmt and q.unit != "count"},
 }
 
 
@@ -123,7 +122,7 @@ def runs(algorithm, sweep_id, status, sort, ascending, limit, as_json, as_csv, l
 
 @click.command()
 @click.argument("items", nargs=-1, required=True, metavar="RUN_ID_OR_FILE...")
-@click.option("--model", type=click.Choice(["cash_or_short", "gross", "margin", "proportional"]),
+@click.option("--model", type=click.Choice(RISK_MODELS),
               help="Risk model for files (default: the frame's own, else cash_or_short).")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of objects, one per run.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV, one row per run.")

@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pvr_plugin.core.periods import DAILY, PERIODS_PER_YEAR
 from pvr_plugin.errors import PvrInputError
 
 EULER_GAMMA = 0.5772156649015329  # Euler-Mascheroni constant
-PERIODS_PER_YEAR = 252
+SESSIONS_PER_YEAR = PERIODS_PER_YEAR[DAILY]  # for the annualised figures only
 
 
 # ------------------------------------------------------------------ inputs
@@ -357,7 +358,7 @@ def _column_sharpes(arr):
     return out
 
 
-def deflated_sharpe(returns, winner=None, n_trials=None, periods_per_year=PERIODS_PER_YEAR):
+def deflated_sharpe(returns, winner=None, n_trials=None, periods_per_year=SESSIONS_PER_YEAR):
     """Deflated Sharpe ratio of a sweep's winner (Bailey and Lopez de Prado 2014).
 
     Parameters
@@ -389,7 +390,7 @@ def deflated_sharpe(returns, winner=None, n_trials=None, periods_per_year=PERIOD
     return _deflate(arr, labels, w, n, "sharpe", sharpes, periods_per_year)
 
 
-def deflated_pvr(risked, winner=None, n_trials=None, periods_per_year=PERIODS_PER_YEAR):
+def deflated_pvr(risked, winner=None, n_trials=None, periods_per_year=SESSIONS_PER_YEAR):
     """The deflation of :func:`deflated_sharpe` applied to a ranking by PvR %/day.
 
     Definition. With ``r`` the per-session *risked returns* of

@@ -33,9 +33,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import stats as sps
 
-from pvr_plugin.core.inversion_io import BucketReturns, infer_periods_per_year
+from pvr_plugin.core import stats
+from pvr_plugin.core.inversion_io import BucketReturns
+from pvr_plugin.core.periods import infer_periods_per_year
 from pvr_plugin.errors import PvrInputError
 
 EPISODE_COLUMNS = ("start", "end", "length", "min_spread", "mean_spread", "max_spread")
@@ -420,34 +422,23 @@ def curve_drawdowns(curve, dates):
         (missing while not recovered).
     """
     curve = np.asarray(curve, dtype=float)
-    n = curve.size
     peak_level = np.maximum.accumulate(np.concatenate(([0.0], curve)))[1:]
-    below = curve < peak_level
-    starts, ends = _runs(below)
-    if starts.size == 0:
+    runs = stats.underwater_runs(curve - peak_level)
+    if runs.start.size == 0:
         return _empty(DRAWDOWN_COLUMNS, {"peak": "datetime64[ns]", "trough": "datetime64[ns]",
                                          "recovery": "datetime64[ns]",
                                          "periods_to_trough": "int64",
                                          "periods_to_recover": "Int64"})
-    lengths = ends - starts + 1
-    members = np.flatnonzero(below)  # the drawdowns' periods, drawdown after drawdown
-    segment = np.repeat(np.arange(starts.size), lengths)
-    # Sort members by (drawdown, curve value); stable, so the first of equal lows wins.
-    order = np.lexsort((curve[members], segment))
-    first_in_segment = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    troughs = members[order[first_in_segment]]
-    peaks = starts - 1  # -1: the starting level, before the first period
-    recovered = ends + 1 < n
-    recovery_pos = np.where(recovered, ends + 1, 0)
     nat = np.datetime64("NaT", "ns")
     date_values = dates.to_numpy(dtype="datetime64[ns]")
-    to_recover = pd.Series(recovery_pos - troughs, dtype="Int64").mask(~recovered)
+    recovered = runs.recovery >= 0
+    to_recover = pd.Series(runs.recovery - runs.trough, dtype="Int64").mask(~recovered)
     return pd.DataFrame({
-        "peak": np.where(peaks >= 0, date_values[np.maximum(peaks, 0)], nat),
-        "trough": date_values[troughs],
-        "recovery": np.where(recovered, date_values[recovery_pos], nat),
-        "depth": curve[troughs] - peak_level[starts],
-        "periods_to_trough": (troughs - peaks).astype(np.int64),
+        "peak": np.where(runs.peak >= 0, date_values[np.maximum(runs.peak, 0)], nat),
+        "trough": date_values[runs.trough],
+        "recovery": np.where(recovered, date_values[np.maximum(runs.recovery, 0)], nat),
+        "depth": runs.depth,
+        "periods_to_trough": (runs.trough - runs.peak).astype(np.int64),
         "periods_to_recover": to_recover,
     })
 
@@ -499,7 +490,7 @@ def significance(spread, periods_per_year):
     p_value = float(fit.pvalues[0])
     if not math.isfinite(t_stat):
         t_stat, p_value = math.nan, math.nan
-    ir = mean / std * math.sqrt(periods_per_year) if periods_per_year else math.nan
+    ir = stats.sharpe_ratio(s, annualization=periods_per_year) if periods_per_year else math.nan
     return Significance(mean, std, t_stat, p_value, lags, hit_rate, float(ir), n)
 
 
@@ -534,7 +525,7 @@ def runs_test(flags):
     if std == 0:
         return RunsTest(runs, expected, math.nan, math.nan, n_inv, n_not)
     z = diff / std
-    return RunsTest(runs, expected, z, float(2.0 * stats.norm.sf(abs(z))), n_inv, n_not)
+    return RunsTest(runs, expected, z, float(2.0 * sps.norm.sf(abs(z))), n_inv, n_not)
 
 
 def all_bucket_spread(values):

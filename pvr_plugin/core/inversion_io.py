@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pvr_plugin.core.periods import infer_periods_per_year  # noqa: F401  (part of the loader's API)
 from pvr_plugin.errors import PvrInputError
 
 #: Largest CSV the loader reads, in bytes. A 200-bucket, 20-year daily download
@@ -37,21 +38,6 @@ MAX_FILE_BYTES = 100_000_000
 DATE_COLUMN_NAMES = ("period", "date", "datetime", "time")
 
 _RET_COLUMN = re.compile(r"^ret[ _]?(\d+)\s*(?:\(%\)|%)?$", re.IGNORECASE)
-
-# Median spacing between dates (days) -> periods per year. Ranges are wide
-# because month ends, holidays and weekends make real spacings irregular.
-_FREQUENCIES = (
-    (0.0, 4.5, 252.0, "daily"),
-    (4.5, 10.5, 52.0, "weekly"),
-    (10.5, 17.5, 26.0, "2-weekly"),
-    (17.5, 29.25, 13.0, "4-weekly"),
-    (29.25, 45.0, 12.0, "monthly"),
-    (45.0, 75.0, 6.0, "2-monthly"),
-    (75.0, 120.0, 4.0, "quarterly"),
-    (120.0, 250.0, 2.0, "half-yearly"),
-    (250.0, 500.0, 1.0, "yearly"),
-)
-
 
 @dataclass(frozen=True)
 class BucketReturns:
@@ -160,31 +146,6 @@ def detect_units(values):
     if flat.min() < -1.0:
         return "percent"
     return "percent" if np.mean(np.abs(flat) > 1.0) > 0.05 else "fraction"
-
-
-def infer_periods_per_year(index):
-    """Periods per year from the spacing of the dates.
-
-    Parameters
-    ----------
-    index : pandas.DatetimeIndex
-        Sorted dates.
-
-    Returns
-    -------
-    (float or None, str)
-        The periods per year (252 daily, 52 weekly, 13 four-weekly, 12
-        monthly, ...) and a word naming the frequency; ``(None, "unknown")``
-        with fewer than two dates.
-    """
-    if len(index) < 2:
-        return None, "unknown"
-    gaps_days = np.diff(index.asi8) / 86_400e9
-    median_gap = float(np.median(gaps_days))
-    for low, high, per_year, word in _FREQUENCIES:
-        if low < median_gap <= high:
-            return per_year, word
-    return round(365.25 / median_gap, 4), f"every {median_gap:g} days"
 
 
 # ----------------------------------------------------------------- reading

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from pvr_plugin.core.deflation import (  # noqa: F401  (re-exported)
-    PERIODS_PER_YEAR, DeflatedRatio, SharpeStats, as_matrix, as_vector, deflated_pvr, deflated_sharpe,
+    SESSIONS_PER_YEAR, DeflatedRatio, SharpeStats, as_matrix, as_vector, deflated_pvr, deflated_sharpe,
     deflated_sharpe_ratio, expected_max_sharpe, non_finite_column, plain, probabilistic_sharpe_ratio,
     sharpe_stats,
 )

@@ -12,6 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pvr_plugin.core.stats import annualized_growth
+from pvr_plugin.errors import PvrInputError
+
 RISK_MODELS = ("cash_or_short", "gross", "margin", "proportional")
 TRADING_DAYS_PER_YEAR = 252
 # Below a cent, "capital at risk" is float residue (zipline keeps cash as one
@@ -20,8 +23,14 @@ MIN_RISK_USD = 0.01
 
 
 def check_model(model):
+    """``model`` if it is one of :data:`RISK_MODELS`; else a one-line :class:`PvrInputError`.
+
+    The one check of a risk-model name: every entry point (``pvr()``, the
+    metrics sets, research, the command line) reaches it through
+    :class:`PvRState`.
+    """
     if model not in RISK_MODELS:
-        raise ValueError(f"unknown risk model {model!r}; choose one of {', '.join(RISK_MODELS)}")
+        raise PvrInputError(f"unknown risk model {model!r}; choose one of {', '.join(RISK_MODELS)}")
     return model
 
 
@@ -175,14 +184,11 @@ def qret_pct(value_usd, start_usd):
 
 
 def cagr(value_usd, start_usd, days):
-    """Compound annual growth rate (fraction) after ``days`` sessions; NaN if undefined."""
-    value = np.asarray(value_usd, float)
-    days = np.asarray(days, float)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = value / start_usd
-        out = np.where((days > 0) & (ratio > 0), ratio ** (TRADING_DAYS_PER_YEAR / np.where(days > 0, days, 1.0)) - 1.0, np.nan)
-    # large gains over a few days overflow: an undefined CAGR, not inf
-    return np.where(np.isfinite(out), out, np.nan)
+    """Compound annual growth rate (fraction) after ``days`` sessions; NaN if undefined.
+
+    ``(V / S) ** (252 / days) - 1`` (:func:`pvr_plugin.core.stats.annualized_growth`).
+    """
+    return annualized_growth(np.asarray(value_usd, float) / start_usd, days, TRADING_DAYS_PER_YEAR)
 
 
 def per_day(pvr_value_pct, days):

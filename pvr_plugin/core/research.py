@@ -29,35 +29,29 @@ Units: ``_usd`` dollars, ``_pct`` percent, plain names fractions or ratios.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
+from pvr_plugin.core import fields, stats
 from pvr_plugin.core import pvr as core
+from pvr_plugin.core.many import ManyRuns, pvr_many  # noqa: F401  (part of the research API)
+from pvr_plugin.core.summary import FIGURE_KEYS, RunSummary, iso_day, tag, with_figures  # noqa: F401
 from pvr_plugin.errors import PvrInputError
 
 RESOLUTIONS = ("intraday", "end_of_day")
 EOD_COLUMNS = ("ending_cash", "long_value", "short_value")
-INTRADAY_COLUMNS = ("cash_low_usd", "max_short_usd", "max_gross_leverage")
-BLOCK_DAYS = 128  # rows per block in pvr_many (measured fastest of 32..256 on 1,000 runs)
-DAILY_COLUMNS = (
-    "days", "value_usd", "pnl_usd", "cash_usd", "long_usd", "short_usd", "leverage",
-    "risk_usd", "cash_low_usd", "max_short_usd", "max_leverage", "max_risk_usd",
-    "pvr_pct", "pvr_per_day_pct", "qret_pct", "cagr", "resolution",
-)
+# The pvr metrics set's running extremes that make a frame "intraday".
+INTRADAY_COLUMNS = tuple(fields.quantity(n).column for n in ("cash_low_usd", "max_short_usd", "max_leverage"))
+#: Columns of the per-day frame (:func:`pvr_from_perf`), from the field table.
+DAILY_COLUMNS = fields.names("daily")
+#: The figures of a run summary (the ledger's and comparison tables' columns).
+SUMMARY_KEYS = FIGURE_KEYS
 # zipline's own cumulative risk figures, read from the last row when present.
 ZIPLINE_RISK_COLUMNS = ("alpha", "beta", "sharpe", "max_drawdown")
 
 
 # ------------------------------------------------------------------ checks
-
-
-def _check_model(model):
-    try:
-        return core.check_model(model)
-    except ValueError as exc:
-        raise PvrInputError(str(exc)) from None
 
 
 def _check_start(start_usd):
@@ -105,12 +99,6 @@ def _finite(values):
     """NaN where a value is not finite: the results never hold inf."""
     values = np.asarray(values, float)
     return np.where(np.isfinite(values), values, np.nan)
-
-
-def _cagr(value_usd, start_usd, days):
-    """:func:`pvr_plugin.core.pvr.cagr`, NaN where it overflows (huge gains over few days)."""
-    with np.errstate(over="ignore"):
-        return _finite(core.cagr(value_usd, start_usd, days))
 
 
 # ------------------------------------------------------------------ per day
@@ -184,9 +172,9 @@ def _daily_frame(index, s, days, cash, long_, short, value, lev, risk, cash_low,
         "pvr_pct": _finite(pvr),
         "pvr_per_day_pct": _finite(core.per_day(pvr, days)),
         "qret_pct": _finite(core.qret_pct(value, s)),
-        "cagr": _cagr(value, s, days),
+        "cagr": core.cagr(value, s, days),
         "resolution": resolution,
-    }, index=index)
+    }, index=index)[list(DAILY_COLUMNS)]
     out.attrs.update(resolution=resolution, model=model, start_usd=s, leverage_limit=leverage_limit)
     return out
 
@@ -232,7 +220,7 @@ def pvr_from_perf(perf, model="cash_or_short", start_usd=None, leverage_limit=1.
     """
     what = "performance frame"
     _check_frame(perf, what)
-    model = _check_model(model)
+    model = core.check_model(model)
     if resolution not in ("auto", *RESOLUTIONS):
         raise PvrInputError(f"resolution must be 'auto', 'intraday' or 'end_of_day', not {resolution!r}")
     missing = [c for c in EOD_COLUMNS if c not in perf.columns]
@@ -327,7 +315,7 @@ def pvr_from_pyfolio(returns, positions, model="cash_or_short", start_usd=None, 
     if len(returns) == 0:
         raise PvrInputError("returns is empty: no rows")
     _check_frame(positions, "positions")
-    model = _check_model(model)
+    model = core.check_model(model)
     if "cash" not in positions.columns:
         raise PvrInputError("positions has no 'cash' column (pyfolio's positions carry one per day)")
     rets = _numeric(returns.to_frame("returns"), "returns", "returns")
@@ -356,248 +344,11 @@ def pvr_from_pyfolio(returns, positions, model="cash_or_short", start_usd=None, 
                         bars.max_risk_usd, "end_of_day", model, leverage_limit)
 
 
-# ------------------------------------------------------------------ many runs
-
-
-@dataclass(frozen=True)
-class ManyRuns:
-    """Per-day running values of many backtests, arrays shaped (days, runs).
-
-    Rows after a run's last day are NaN. ``final`` has one row per run with
-    its last day's values and ``days``.
-    """
-
-    cash_low_usd: np.ndarray
-    max_short_usd: np.ndarray
-    max_leverage: np.ndarray
-    max_risk_usd: np.ndarray
-    pvr_pct: np.ndarray
-    pvr_per_day_pct: np.ndarray
-    qret_pct: np.ndarray
-    final: pd.DataFrame
-
-
-def _array2d(x, name):
-    if isinstance(x, pd.DataFrame):
-        x = x.to_numpy(dtype=float)
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise PvrInputError(f"{name} must be numbers, shaped (days, runs)") from None
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise PvrInputError(f"{name} must be shaped (days, runs) with at least one of each, not {arr.shape}")
-    return arr
-
-
-def pvr_many(cash_usd, long_usd, short_usd, value_usd=None, start_usd=None, model="cash_or_short",
-             leverage_limit=1.0, leverage=None):
-    """PvR of many backtests at once (end-of-day rows), vectorised over runs.
-
-    Parameters
-    ----------
-    cash_usd, long_usd, short_usd : array_like or pandas.DataFrame
-        Shaped (days, runs); ``short_usd <= 0`` (zipline's sign). A run
-        shorter than the others is padded with NaN after its last day.
-    value_usd : array_like, optional
-        Account values; default ``cash + long + short``.
-    start_usd : float or array_like of shape (runs,)
-        Starting capital of each run (dollars). Required.
-    model, leverage_limit
-        As in :func:`pvr_from_perf`.
-    leverage : array_like, optional
-        Gross leverage per day; default ``(long - short) / value``.
-
-    Returns
-    -------
-    ManyRuns
-    """
-    model = _check_model(model)
-    cash = _array2d(cash_usd, "cash_usd")
-    long_ = _array2d(long_usd, "long_usd")
-    short = _array2d(short_usd, "short_usd")
-    value = cash + long_ + short if value_usd is None else _array2d(value_usd, "value_usd")
-    shapes = {a.shape for a in (cash, long_, short, value)}
-    if len(shapes) != 1:
-        raise PvrInputError(f"cash, long, short and value must have one shape, got {sorted(shapes)}")
-    n_days, n_runs = cash.shape
-    if start_usd is None:
-        raise PvrInputError("start_usd (starting capital of each run) is required")
-    s = np.asarray(start_usd, dtype=float)
-    if s.ndim == 0:
-        s = np.full(n_runs, float(s))
-    if s.shape != (n_runs,) or not np.all(np.isfinite(s) & (s > 0)):
-        raise PvrInputError(f"start_usd must be positive dollars, one per run ({n_runs}), got shape {s.shape}")
-    total = value if value_usd is None else cash + long_ + short + value
-    if np.isfinite(total).all():
-        days_per_run = np.full(n_runs, n_days)
-        prefix = None
-    else:
-        valid = np.isfinite(total)
-        days_per_run = valid.sum(axis=0)
-        # Only trailing NaN (a shorter run) is allowed: the valid rows must be a prefix.
-        prefix = np.arange(n_days)[:, None] < days_per_run[None, :]
-        if not np.array_equal(valid, prefix) or np.any(days_per_run == 0):
-            run = int(np.flatnonzero((valid != prefix).any(axis=0) | (days_per_run == 0))[0])
-            raise PvrInputError(f"run {run}: missing values before its last day (only trailing NaN allowed)")
-    lev = None if leverage is None else _array2d(leverage, "leverage")
-    if lev is not None and lev.shape != cash.shape:
-        raise PvrInputError(f"leverage must be shaped like cash {cash.shape}, not {lev.shape}")
-
-    names = ("cash_low_usd", "max_short_usd", "max_leverage", "max_risk_usd", "pvr_pct")
-    out = {name: np.empty((n_days, n_runs)) for name in names}
-    state = core.PvRState(s, model, leverage_limit)
-    # Blocks of days, the running state carried from block to block (as the
-    # tracker does session by session): the arrays of a block stay in cache.
-    for first in range(0, n_days, BLOCK_DAYS):
-        rows = slice(first, first + BLOCK_DAYS)
-        state, bars = core.advance(state, cash[rows], long_[rows], short[rows], value[rows],
-                                   None if lev is None else lev[rows])
-        for name in names:
-            out[name][rows] = getattr(bars, name)
-    # Finite inputs give finite running values; only the two divisions can
-    # overflow (a tiny max risk or account value). Rows after a run's end: NaN.
-    _finite_in_place(out["pvr_pct"], prefix)
-    _finite_in_place(out["max_leverage"], prefix)
-    days = np.arange(1, n_days + 1, dtype=float)[:, None]
-    out["pvr_per_day_pct"] = out["pvr_pct"] / days
-    out["qret_pct"] = core.qret_pct(value, s)
-    if prefix is not None:
-        for name in ("cash_low_usd", "max_short_usd", "max_risk_usd", "qret_pct"):
-            _finite_in_place(out[name], prefix)
-    last = (days_per_run - 1)[None, :]
-    final = {k: np.take_along_axis(v, last, axis=0)[0] for k, v in out.items()}
-    final["cagr"] = _cagr(np.take_along_axis(value, last, axis=0)[0], s, days_per_run)
-    final["days"] = days_per_run
-    columns = cash_usd.columns if isinstance(cash_usd, pd.DataFrame) else None
-    frame = pd.DataFrame(final, index=columns)
-    frame.index.name = "run"
-    return ManyRuns(final=frame, **out)
-
-
-def _finite_in_place(values, keep=None):
-    """Set non-finite values, and values outside ``keep`` (a mask), to NaN."""
-    bad = ~np.isfinite(values)
-    if keep is not None:
-        bad |= ~keep
-    if bad.any():
-        values[bad] = np.nan
-
-
 # ------------------------------------------------------------------ summaries
 
 
-SUMMARY_KEYS = (
-    "pvr_pct", "pvr_per_day_pct", "qret_pct", "cagr", "alpha", "beta", "sharpe", "max_drawdown",
-    "cash_low_usd", "max_short_usd", "max_risk_usd", "max_leverage", "days", "resolution", "tag",
-)
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One run's headline figures (the row a comparison or the ledger shows).
-
-    Attributes
-    ----------
-    pvr_pct, pvr_per_day_pct, qret_pct : percent, last day.
-    cagr : fraction.
-    alpha, beta, sharpe : zipline's (or computed) figures; NaN when unknown.
-    max_drawdown : fraction, <= 0 (zipline's sign).
-    cash_low_usd, max_short_usd, max_risk_usd : dollars, whole run.
-    max_leverage : ratio, whole run.
-    days : sessions.
-    resolution : 'intraday' or 'end_of_day'.
-    tag : see :func:`tag`.
-    model : risk model.
-    start_usd, value_usd, pnl_usd : dollars.
-    first_day, last_day : ISO dates (or the index labels as text).
-    """
-
-    pvr_pct: float
-    pvr_per_day_pct: float
-    qret_pct: float
-    cagr: float
-    alpha: float
-    beta: float
-    sharpe: float
-    max_drawdown: float
-    cash_low_usd: float
-    max_short_usd: float
-    max_risk_usd: float
-    max_leverage: float
-    days: int
-    resolution: str
-    tag: str
-    model: str
-    start_usd: float
-    value_usd: float
-    pnl_usd: float
-    first_day: str
-    last_day: str
-
-    def as_dict(self):
-        return asdict(self)
-
-
-def _fmt(x, decimals):
-    if x is None or not math.isfinite(x):
-        return "nan"
-    text = f"{x:.{decimals}f}"
-    return text.lstrip("-") if float(text) == 0 else text  # never "-0.00"
-
-
-def tag(pvr_per_day_pct, qret_pct, alpha, beta, sharpe, max_drawdown):
-    """Short text for titles and file names: ``0.7512 r1231.5 a0.42 b0.54 s1.35 d-33.7``.
-
-    Parameters
-    ----------
-    pvr_per_day_pct : PvR per day, percent (4 decimals).
-    qret_pct : the platform's return, percent (``r``, 1 decimal).
-    alpha, beta, sharpe : (``a``, ``b``, ``s``, 2 decimals).
-    max_drawdown : fraction, e.g. -0.337 (``d``, shown in percent, 1 decimal).
-
-    Unknown values show as ``nan``.
-    """
-    dd = None if max_drawdown is None else 100.0 * float(max_drawdown)
-    return (f"{_fmt(pvr_per_day_pct, 4)} r{_fmt(qret_pct, 1)} a{_fmt(alpha, 2)} "
-            f"b{_fmt(beta, 2)} s{_fmt(sharpe, 2)} d{_fmt(dd, 1)}")
-
-
-def sharpe_from_returns(returns):
-    """Annualised Sharpe ratio of daily returns (fractions), zero risk-free rate.
-
-    ``mean / std(ddof=1) * sqrt(252)``; NaN with fewer than 2 returns or no
-    dispersion (empyrical's definition).
-    """
-    r = np.asarray(returns, float)
-    r = r[np.isfinite(r)]
-    if len(r) < 2:
-        return math.nan
-    sd = r.std(ddof=1)
-    if not sd > 0:
-        return math.nan
-    return float(r.mean() / sd * math.sqrt(core.TRADING_DAYS_PER_YEAR))
-
-
-def max_drawdown_from_values(value_usd, start_usd):
-    """Deepest fall of the account value from its running peak (fraction, <= 0).
-
-    The start counts as the first peak, so a loss on day one is a drawdown.
-    """
-    v = np.asarray(value_usd, float)
-    peak = np.maximum.accumulate(np.maximum(v, start_usd))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dd = np.where(peak > 0, v / peak - 1.0, np.nan)
-    return float(np.nanmin(dd)) if np.isfinite(dd).any() else math.nan
-
-
-def _label(x):
-    return x.date().isoformat() if hasattr(x, "date") and callable(x.date) else str(x)
-
-
 def summarize(daily, returns=None, alpha=math.nan, beta=math.nan, sharpe=None, max_drawdown=None):
-    """One run's :class:`RunSummary` from a per-day PvR frame.
+    """One run's :class:`~pvr_plugin.core.summary.RunSummary` from a per-day PvR frame.
 
     Parameters
     ----------
@@ -609,34 +360,41 @@ def summarize(daily, returns=None, alpha=math.nan, beta=math.nan, sharpe=None, m
     alpha, beta : float
         Known figures (e.g. zipline's); NaN when unknown.
     sharpe : float, optional
-        Default :func:`sharpe_from_returns` of ``returns`` (NaN without them).
+        Default :func:`pvr_plugin.core.stats.sharpe_ratio` of ``returns``
+        (NaN without them).
     max_drawdown : float, optional
-        Fraction <= 0; default :func:`max_drawdown_from_values` of the
-        account values.
+        Fraction <= 0; default the deepest fall of the account values from
+        their running peak, the start counting as the first peak.
     """
     last = daily.iloc[-1]
     s = float(daily.attrs.get("start_usd", last["value_usd"] - last["pnl_usd"]))
     if sharpe is None:
-        sharpe = sharpe_from_returns(returns) if returns is not None else math.nan
+        sharpe = stats.sharpe_ratio(returns) if returns is not None else math.nan
     if max_drawdown is None:
-        max_drawdown = max_drawdown_from_values(daily["value_usd"].to_numpy(), s)
-    f = lambda k: float(last[k])  # noqa: E731
-    figures = dict(
-        pvr_pct=f("pvr_pct"), pvr_per_day_pct=f("pvr_per_day_pct"), qret_pct=f("qret_pct"),
-        cagr=f("cagr"), alpha=float(alpha), beta=float(beta), sharpe=float(sharpe),
-        max_drawdown=float(max_drawdown),
-    )
-    figures = {k: (v if math.isfinite(v) else math.nan) for k, v in figures.items()}
-    return RunSummary(
-        **figures,
-        cash_low_usd=f("cash_low_usd"), max_short_usd=f("max_short_usd"),
-        max_risk_usd=f("max_risk_usd"), max_leverage=f("max_leverage"), days=int(last["days"]),
+        max_drawdown = stats.max_drawdown(_value_returns(daily["value_usd"].to_numpy(), s))
+    pvr = daily["pvr_pct"].to_numpy(dtype=float)
+    pvr_avg = float(np.nanmean(pvr)) if np.isfinite(pvr).any() else math.nan
+    summary = RunSummary(
+        **{k: last[k] for k in _FROM_LAST_DAY},
         resolution=str(daily.attrs.get("resolution", last["resolution"])),
-        tag=tag(figures["pvr_per_day_pct"], figures["qret_pct"], figures["alpha"], figures["beta"],
-                figures["sharpe"], figures["max_drawdown"]),
-        model=str(daily.attrs.get("model", "")), start_usd=s, value_usd=f("value_usd"),
-        pnl_usd=f("pnl_usd"), first_day=_label(daily.index[0]), last_day=_label(daily.index[-1]),
+        model=str(daily.attrs.get("model", "")), start_usd=s, pvr_avg_pct=pvr_avg,
+        first_day=iso_day(daily.index[0]), last_day=iso_day(daily.index[-1]),
     )
+    return with_figures(summary, alpha=float(alpha), beta=float(beta), sharpe=float(sharpe),
+                        max_drawdown=float(max_drawdown), **{k: float(last[k]) for k in _FLOATS})
+
+
+# Summary figures read from the per-day frame's last row.
+_FROM_LAST_DAY = tuple(n for n in fields.names("summary") if n in DAILY_COLUMNS and n != "resolution")
+_FLOATS = tuple(n for n in _FROM_LAST_DAY if n != "days")
+
+
+def _value_returns(value_usd, start_usd):
+    """Per-day returns of an account's values, the start as the value before day one."""
+    v = np.asarray(value_usd, float)
+    prev = np.r_[start_usd, v[:-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(prev > 0, v / np.where(prev > 0, prev, 1.0) - 1.0, np.nan)
 
 
 def run_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto"):
@@ -663,16 +421,40 @@ def run_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution
     if model is None:
         model = frame_model(perf)
     daily = pvr_from_perf(perf, model, start_usd, leverage_limit, resolution)
+    return summarize(daily, **return_figures(perf))
+
+
+def return_figures(perf):
+    """The return statistics a zipline frame carries, as :func:`summarize` takes them.
+
+    zipline's own cumulative ``alpha``, ``beta``, ``sharpe`` and
+    ``max_drawdown`` from the last row when present (None for the Sharpe
+    ratio and drawdown when absent, so that :func:`summarize` computes them),
+    and the ``returns`` column.
+    """
     known = {}
     for name in ZIPLINE_RISK_COLUMNS:
         if name in perf.columns:
             value = pd.to_numeric(perf[name].iloc[-1:], errors="coerce").iloc[0]
             known[name] = float(value) if pd.notna(value) else math.nan
     returns = perf["returns"].to_numpy(dtype=float) if "returns" in perf.columns else None
-    return summarize(
-        daily, returns=returns, alpha=known.get("alpha", math.nan), beta=known.get("beta", math.nan),
-        sharpe=known.get("sharpe"), max_drawdown=known.get("max_drawdown"),
-    )
+    return dict(returns=returns, alpha=known.get("alpha", math.nan), beta=known.get("beta", math.nan),
+                sharpe=known.get("sharpe"), max_drawdown=known.get("max_drawdown"))
+
+
+def with_return_figures(summary, perf):
+    """A tracker's summary completed with the return statistics of the run's frame.
+
+    The tracker measures PvR from account values; alpha, beta, Sharpe and max
+    drawdown come from the performance frame (:func:`return_figures`).
+    """
+    known = return_figures(perf)
+    returns = known.pop("returns")
+    if known["sharpe"] is None:
+        known["sharpe"] = stats.sharpe_ratio(returns) if returns is not None else math.nan
+    if known["max_drawdown"] is None:
+        known["max_drawdown"] = stats.max_drawdown(returns) if returns is not None else math.nan
+    return with_figures(summary, **known)
 
 
 def frame_model(perf, default="cash_or_short"):

@@ -6,66 +6,31 @@ minute backtest). It keeps the running maxima, the day count and the end-of-day
 PvR history, and returns a :class:`DayResult` per session. Engines (the zipline
 adapters) only have to produce the per-bar arrays.
 """
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, make_dataclass
+from dataclasses import field as dc_field
 
 import numpy as np
 
+from pvr_plugin.core import fields
 from pvr_plugin.core import pvr as core
+from pvr_plugin.core.summary import RunSummary, iso_day
 
 
-@dataclass(frozen=True)
-class DayResult:
-    """End-of-session values. Dollars ``_usd``, percents ``_pct``."""
-
-    session: object
-    days: int
-    value_usd: float
-    cash_usd: float
-    long_usd: float
-    short_usd: float
-    leverage: float
-    risk_usd: float
-    cash_low_usd: float
-    max_short_usd: float
-    max_leverage: float
-    max_risk_usd: float
-    pvr_pct: float
-    pvr_per_day_pct: float
-    pvrp_pct: float
-    qret_pct: float
-    pnl_usd: float
-    cagr: float
-    pvr_avg_pct: float
-    new_highs: tuple = ()  # (bar index, Bars-like dict) where a running max/min moved
+def _day_doc():
+    lines = ["End-of-session values of one account (derived from the field table).", "",
+             "Attributes", "----------", "session : the session (naive Timestamp)"]
+    lines += [f"{q.name} : {fields.UNITS[q.unit]}\n    {q.doc}." for q in fields.QUANTITIES if q.day]
+    lines.append("new_highs : tuple of (bar index, dict) where a running extreme moved")
+    return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class PvRSummary:
-    """What the end-of-run (or every-N-days) summary reports."""
-
-    first_session: object
-    last_session: object
-    days: int
-    start_usd: float
-    value_usd: float
-    pnl_usd: float
-    pvr_pct: float
-    pvr_per_day_pct: float
-    qret_pct: float
-    cagr: float
-    cash_low_usd: float
-    max_leverage: float
-    max_risk_usd: float
-    max_short_usd: float
-    pvr_avg_pct: float
-    model: str
-    label: str = "PvR"
-
-    def to_dict(self):
-        out = asdict(self)
-        for key in ("first_session", "last_session"):
-            out[key] = str(getattr(self, key).date()) if hasattr(getattr(self, key), "date") else str(getattr(self, key))
-        return out
+DayResult = make_dataclass(
+    "DayResult",
+    [("session", object)] + [(name, float) for name in fields.names("day")]
+    + [("new_highs", tuple, dc_field(default=()))],
+    frozen=True,
+    namespace={"__doc__": _day_doc(), "__module__": __name__},
+)
 
 
 @dataclass
@@ -87,6 +52,9 @@ class SessionTracker:
         moved (for logging new highs); costs a little per session.
     keep_bars : bool
         Keep every bar's account values (testing and debugging only).
+    resolution : str
+        What the extremes are measured from, for the summary: ``'intraday'``
+        when the bars are every minute of each session.
     """
 
     start_usd: float
@@ -95,6 +63,7 @@ class SessionTracker:
     track_pvrp: bool = False
     watch_highs: bool = False
     keep_bars: bool = False
+    resolution: str = "intraday"
     days: int = 0
     first_session: object = None
     last: DayResult = None
@@ -105,7 +74,7 @@ class SessionTracker:
     def __post_init__(self):
         if not self.start_usd or self.start_usd <= 0:
             raise ValueError(f"starting capital must be positive, got {self.start_usd!r}")
-        self.state = core.PvRState(self.start_usd, core.check_model(self.model), self.leverage_limit)
+        self.state = core.PvRState(self.start_usd, self.model, self.leverage_limit)
         self.pvrp_state = core.PvRState(self.start_usd, "proportional") if self.track_pvrp else None
 
     def end_of_session(self, session, cash_usd, long_usd, short_usd):
@@ -156,39 +125,26 @@ class SessionTracker:
         )
         return self.last
 
-    def summary(self, label=None):
-        """A :class:`PvRSummary` of everything seen so far (None before the first session).
+    def summary(self):
+        """A :class:`~pvr_plugin.core.summary.RunSummary` of everything seen so far.
 
-        ``label`` is "PvR" or "PvRp"; by default "PvRp" for the proportional model.
+        None before the first session. The return statistics (alpha, beta,
+        Sharpe, max drawdown) are NaN here: the tracker sees account values,
+        not the benchmark; the caller that has the run's returns adds them
+        (:func:`pvr_plugin.core.summary.with_figures`).
         """
         d = self.last
         if d is None:
             return None
-        label = label or ("PvRp" if self.model == "proportional" else "PvR")
-        # PvRp is the proportional model: the primary state when that is the
-        # tracker's model, else the side state kept for recording PvRp.
-        side = label == "PvRp" and self.model != "proportional"
-        pvr_value = d.pvrp_pct if side else d.pvr_pct
-        risk = self.pvrp_state.max_risk_usd if side else d.max_risk_usd
-        return PvRSummary(
-            first_session=self.first_session,
-            last_session=d.session,
-            days=d.days,
-            start_usd=self.start_usd,
-            value_usd=d.value_usd,
-            pnl_usd=d.pnl_usd,
-            pvr_pct=pvr_value,
-            pvr_per_day_pct=float(core.per_day(pvr_value, d.days)),
-            qret_pct=d.qret_pct,
-            cagr=d.cagr,
-            cash_low_usd=d.cash_low_usd,
-            max_leverage=d.max_leverage,
-            max_risk_usd=float(risk),
-            max_short_usd=d.max_short_usd,
-            pvr_avg_pct=d.pvr_avg_pct,
-            model="proportional" if label == "PvRp" else self.model,
-            label=label,
+        return RunSummary(
+            **{name: getattr(d, name) for name in _SUMMARY_FROM_DAY},
+            resolution=self.resolution, model=self.model, start_usd=self.start_usd,
+            first_day=iso_day(self.first_session), last_day=iso_day(d.session),
         )
+
+
+# Summary figures that are the last session's values.
+_SUMMARY_FROM_DAY = tuple(n for n in fields.names("summary") if n in fields.names("day"))
 
 
 def _new_highs(before, bars, cash, short, value, lev):

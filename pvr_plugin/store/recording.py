@@ -15,15 +15,11 @@ import os
 from pathlib import Path
 
 from pvr_plugin.core import research
+from pvr_plugin.core.fields import QUANTITIES
 from pvr_plugin.store.run_ledger import RunLedger
 
-# RunSummary field -> ledger column, where the names differ.
-_RENAMED = {"model": "risk_model"}
-_SUMMARY_TO_LEDGER = (
-    "pvr_pct", "pvr_per_day_pct", "qret_pct", "cagr", "alpha", "beta", "sharpe", "max_drawdown",
-    "cash_low_usd", "max_short_usd", "max_risk_usd", "max_leverage", "days", "resolution", "tag",
-    "model",
-)
+# (ledger column, summary attribute) of each figure, from the field table.
+_FIGURES = tuple((q.name, q.in_summary) for q in QUANTITIES if q.ledger)
 
 
 def source_sha256(source):
@@ -39,6 +35,18 @@ def _date(ts):
     return None if ts is None else str(getattr(ts, "date", lambda: ts)())
 
 
+def result_summary(result, model=None):
+    """The run's own summary, made when it finished (``result.summary``).
+
+    Computed from the frame only for a result made by hand (no summary) or
+    when ``model`` asks for another risk model than the run's.
+    """
+    summary = getattr(result, "summary", None)
+    if summary is None or (model is not None and model != summary.model):
+        summary = research.run_summary(result.perf, model=model, start_usd=result.capital_base)
+    return summary
+
+
 def run_record(result, perf_path=None, sweep_id=None, model=None):
     """The ledger row (dict) of a finished run.
 
@@ -48,15 +56,16 @@ def run_record(result, perf_path=None, sweep_id=None, model=None):
         Anything with its attributes: ``perf``, ``algorithm`` (``path``,
         ``source``), ``start``, ``end``, ``capital_base``,
         ``data_frequency``, ``bundle``, ``metrics_set``, ``params``,
-        ``runtime_s``.
+        ``runtime_s`` and ``summary`` (the run's own summary; when it is
+        absent or None, the frame's is computed).
     perf_path : str or Path, optional
         Where the performance frame was saved.
     sweep_id : str, optional
     model : str, optional
-        Risk model of the summary; default the one the run's metrics set used
-        (``risk_model`` column), else ``cash_or_short``.
+        Record the figures under another risk model than the run's (computed
+        from the frame); by default the run's own summary is recorded as made.
     """
-    summary = research.run_summary(result.perf, model=model, start_usd=result.capital_base).as_dict()
+    summary = result_summary(result, model)
     row = {
         "status": "ok",
         "algorithm": _abspath(result.algorithm.path),
@@ -72,8 +81,8 @@ def run_record(result, perf_path=None, sweep_id=None, model=None):
         "runtime_s": result.runtime_s,
         "perf_path": _abspath(perf_path),
     }
-    for key in _SUMMARY_TO_LEDGER:
-        row[_RENAMED.get(key, key)] = summary[key]
+    for column, name in _FIGURES:
+        row[column] = getattr(summary, name)
     return row
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pvr_plugin.core.fields import QUANTITIES
 from pvr_plugin.errors import PvrInputError
 
 TABLE = "runs"
@@ -36,8 +37,10 @@ LEDGER_FILE = "runs.sqlite"
 STATUSES = ("ok", "failed")
 
 # (name, SQL type). Extend only: new columns go at the end and are nullable,
-# so older ledgers are upgraded in place by ALTER TABLE ADD COLUMN.
-LEDGER_COLUMNS = (
+# so older ledgers are upgraded in place by ALTER TABLE ADD COLUMN. The run's
+# identity and settings are the ledger's own; its figures (from ``risk_model``
+# to ``tag``) come from the field table, so a new PvR figure is one line there.
+_IDENTITY = (
     ("run_id", "INTEGER PRIMARY KEY AUTOINCREMENT"),
     ("created_at", "TEXT NOT NULL"),
     ("status", "TEXT NOT NULL CHECK (status IN ('ok', 'failed'))"),
@@ -53,26 +56,18 @@ LEDGER_COLUMNS = (
     ("data_frequency", "TEXT"),
     ("capital_usd", "REAL"),
     ("metrics_set", "TEXT"),
-    ("risk_model", "TEXT"),
-    ("pvr_pct", "REAL"),
-    ("pvr_per_day_pct", "REAL"),
-    ("qret_pct", "REAL"),
-    ("cagr", "REAL"),
-    ("alpha", "REAL"),
-    ("beta", "REAL"),
-    ("sharpe", "REAL"),
-    ("max_drawdown", "REAL"),
-    ("cash_low_usd", "REAL"),
-    ("max_short_usd", "REAL"),
-    ("max_risk_usd", "REAL"),
-    ("max_leverage", "REAL"),
-    ("days", "INTEGER"),
-    ("resolution", "TEXT"),
-    ("tag", "TEXT"),
+)
+_AFTER = (
     ("runtime_s", "REAL"),
     ("perf_path", "TEXT"),
     ("error", "TEXT"),
 )
+LEDGER_COLUMNS = _IDENTITY + tuple((q.name, q.ledger) for q in QUANTITIES if q.ledger) + _AFTER
+#: Figure columns of the ledger (the run summary's, from the field table).
+FIGURE_COLUMNS = tuple(q.name for q in QUANTITIES if q.ledger)
+#: Version of the table's layout, kept in SQLite's ``user_version``. A ledger
+#: written before versions were kept reads 0 and is upgraded on first write.
+SCHEMA_VERSION = 1
 COLUMN_NAMES = tuple(name for name, _ in LEDGER_COLUMNS)
 _TYPES = {name: sql.split()[0] for name, sql in LEDGER_COLUMNS}
 _INDEXES = (
@@ -230,15 +225,29 @@ class RunLedger:
         return conn
 
     def _ensure_schema(self, conn):
-        """Create or extend the table. Runs inside the caller's transaction."""
+        """Create the table, or migrate an older one in place. Runs inside the caller's transaction.
+
+        The layout's version is SQLite's ``user_version``: a ledger written
+        before versions were kept reads 0. Migrating only adds what is
+        missing (nullable columns, indexes), so every recorded row keeps its
+        values.
+        """
         columns = ",\n  ".join(f"{_quote(n)} {t}" for n, t in LEDGER_COLUMNS)
         conn.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (\n  {columns}\n)")
-        have = {r[1] for r in conn.execute(f"PRAGMA table_info({TABLE})")}
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise PvrInputError(
+                f"the run ledger {self.path} was written by a newer pvr-plugin "
+                f"(layout {version}, this one knows {SCHEMA_VERSION}); upgrade pvr-plugin"
+            )
+        have = _table_columns(conn, self.path)
         for name, sql_type in LEDGER_COLUMNS:
             if name not in have:
                 conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN {_quote(name)} {sql_type.split()[0]}")
         for index, cols in _INDEXES:
             conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {TABLE} ({', '.join(map(_quote, cols))})")
+        if version < SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _reader(self):
         """A connection for reading, or None when there is no ledger yet."""
@@ -255,6 +264,11 @@ class RunLedger:
         if found is None:
             conn.close()
             return None
+        try:
+            _table_columns(conn, self.path)
+        except PvrInputError:
+            conn.close()
+            raise
         return conn
 
     # ---------------------------------------------------------- writing
@@ -423,6 +437,18 @@ class RunLedger:
             conn.close()
 
 
+def _table_columns(conn, path):
+    """Column names of the ``runs`` table; refuses a table this package did not write."""
+    have = {r[1] for r in conn.execute(f"PRAGMA table_info({TABLE})")}
+    missing = [n for n in ("run_id", "created_at", "status") if n not in have]
+    if missing:
+        shown = ", ".join(sorted(have)) or "none"
+        raise PvrInputError(
+            f"{path} is not a run ledger: its {TABLE!r} table has no {missing[0]!r} column (columns: {shown})"
+        )
+    return have
+
+
 def _frame(rows, names):
     frame = pd.DataFrame.from_records(rows, columns=list(names))
     frame = frame.reindex(columns=list(COLUMN_NAMES))
@@ -434,14 +460,3 @@ def _frame(rows, names):
         else:
             frame[name] = frame[name].astype(object)
     return frame
-
-
-def result_row(result, perf_path=None, sweep_id=None, model=None):
-    """The ledger row (dict) of a finished :class:`~pvr_plugin.adapters.runner.RunResult`.
-
-    Same as :func:`pvr_plugin.store.recording.run_record`; here so that
-    callers that only need the ledger module find it.
-    """
-    from pvr_plugin.store.recording import run_record
-
-    return run_record(result, perf_path=perf_path, sweep_id=sweep_id, model=model)

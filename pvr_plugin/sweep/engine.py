@@ -43,7 +43,7 @@ def run_combination(algorithm_path, source, start, end, data_frequency, bundle, 
     try:
         from pvr_plugin.adapters.runner import run_file
         from pvr_plugin.quiet import quiet_library_warnings
-        from pvr_plugin.store.run_ledger import result_row
+        from pvr_plugin.store.recording import run_record
         from pvr_plugin.sweep.series import run_series
 
         quiet_library_warnings()
@@ -53,7 +53,7 @@ def run_combination(algorithm_path, source, start, end, data_frequency, bundle, 
             data_frequency=data_frequency, bundle=bundle, metrics_set=metrics_set,
             params=params, source=source,
         )
-        row = result_row(result)
+        row = run_record(result)
         row["status"] = "ok"
         row["series"] = run_series(result.perf, result.capital_base)
     except Exception as exc:  # recorded, not raised: one bad combination must not stop a sweep

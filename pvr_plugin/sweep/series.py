@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pvr_plugin.core import research
+from pvr_plugin.core import research, stats
 from pvr_plugin.core.overfit import risked_returns
 from pvr_plugin.errors import PvrInputError
 
@@ -161,7 +161,7 @@ def window_figures(series, first=None, last=None):
     out = {
         "first": first_s, "last": last_s, "sessions": b - a, "start_usd": start,
         "pvr_pct": float(last_row["pvr_pct"]), "pvr_per_day_pct": float(last_row["pvr_per_day_pct"]),
-        "qret_pct": float(last_row["qret_pct"]), "sharpe": research.sharpe_from_returns(returns),
+        "qret_pct": float(last_row["qret_pct"]), "sharpe": stats.sharpe_ratio(returns),
         "reason": "", "returns": returns,
         "risked": risked_returns(daily["pnl_usd"].to_numpy(), daily["max_risk_usd"].to_numpy()),
     }

@@ -67,8 +67,7 @@ def daily_and_summary(perf, model=None, start_usd=None, leverage_limit=1.0, reso
     if model is None:
         model = research.frame_model(perf)
     daily = research.pvr_from_perf(perf, model, start_usd, leverage_limit, resolution)
-    summary = research.run_summary(perf, model, start_usd, leverage_limit, resolution)
-    return daily, summary
+    return daily, research.summarize(daily, **research.return_figures(perf))
 
 
 def summary_table(summary):

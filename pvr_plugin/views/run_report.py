@@ -1,7 +1,8 @@
 """Text and files for finished runs: the `pvr run` report, comparisons, saved frames.
 
-Every run's headline figures come from one place,
-:func:`pvr_plugin.core.research.run_summary`.
+A run's headline figures are its :class:`~pvr_plugin.core.summary.RunSummary`:
+the one a finished run carries (``RunResult.summary``), the one the ledger
+recorded, or, for a performance frame, :func:`pvr_plugin.core.research.run_summary`.
 """
 import json
 import os
@@ -11,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pvr_plugin.core import pvr_text
+from pvr_plugin.adapters import pvr_log
+from pvr_plugin.core.fields import BY_NAME
 from pvr_plugin.core.research import SUMMARY_KEYS, run_summary
-from pvr_plugin.core.tracker import PvRSummary
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.store.recording import result_summary
 from pvr_plugin.store.run_ledger import RunLedger
 
 FRAME_SUFFIXES = (".pkl", ".pickle", ".parquet")
@@ -27,20 +29,19 @@ COMPARISON_COLUMNS = ("run", "run_id", "algorithm", "source", *SUMMARY_KEYS, "ri
 
 def _summary_row(summary, **identity):
     row = dict(identity)
-    fields = summary.as_dict()
-    row.update({k: fields[k] for k in SUMMARY_KEYS})
-    row.update(risk_model=fields["model"], start=fields["first_day"], end=fields["last_day"])
-    row.setdefault("capital_usd", fields["start_usd"])
+    row.update({k: getattr(summary, k) for k in SUMMARY_KEYS})
+    row.update(risk_model=summary.model, start=summary.first_day, end=summary.last_day)
+    row.setdefault("capital_usd", summary.start_usd)
     return row
 
 
 def run_row(result, name=None):
     """One finished run's headline figures as a dict (percent ``_pct``, dollars ``_usd``).
 
-    The figures are :func:`pvr_plugin.core.research.run_summary` of the run's
-    frame at its own starting capital.
+    The figures are the run's own summary (``result.summary``), made once when
+    it finished.
     """
-    summary = run_summary(result.perf, start_usd=result.capital_base)
+    summary = result_summary(result)
     path = result.algorithm.path
     return _summary_row(summary, run=name or Path(path).stem, run_id=None,
                         algorithm=os.path.abspath(path), source="run", capital_usd=result.capital_base)
@@ -121,40 +122,38 @@ def comparison_frame(items, ledger=None, model=None):
     return frame.reset_index(drop=True)
 
 
+# The `pvr demo` table's columns; headers and formats come from the field table.
+_DEMO_COLUMNS = ("run", "capital_usd", "days", "qret_pct", "pvr_pct", "pvr_per_day_pct", "max_risk_usd",
+                 "cash_low_usd", "max_short_usd", "max_leverage", "sharpe", "max_drawdown", "alpha", "beta")
+# A wiped-out account gives huge zipline alphas: three significant digits.
+_DEMO_FORMATS = {"alpha": ".3g", "beta": ".3g", "capital_usd": ",.0f"}
+
+
 def comparison_text(results):
     """The `pvr demo` table: one line per run, best PvR %/day first."""
-    frame = comparison_frame(results)[[
-        "run", "capital_usd", "days", "qret_pct", "pvr_pct", "pvr_per_day_pct", "max_risk_usd",
-        "cash_low_usd", "max_short_usd", "max_leverage", "sharpe", "max_drawdown", "alpha", "beta",
-    ]]
-    shown = frame.rename(columns={
-        "capital_usd": "capital $", "qret_pct": "QRet %", "pvr_pct": "PvR %",
-        "pvr_per_day_pct": "PvR %/day", "max_risk_usd": "MxRisk $", "cash_low_usd": "CshLw $",
-        "max_short_usd": "MxShrt $", "max_leverage": "MxLv", "max_drawdown": "MaxDD",
-    })
-    fmt = {
-        "capital $": "{:,.0f}".format, "QRet %": "{:.2f}".format, "PvR %": "{:.2f}".format,
-        "PvR %/day": "{:.4f}".format, "MxRisk $": "{:,.0f}".format, "CshLw $": "{:,.0f}".format,
-        "MxShrt $": "{:,.0f}".format, "MxLv": "{:.2f}".format, "sharpe": "{:.2f}".format,
-        "MaxDD": "{:.3f}".format, "alpha": "{:.3g}".format, "beta": "{:.3g}".format,  # a wiped-out account gives huge zipline alphas
-    }
-    return shown.to_string(index=False, formatters=fmt, na_rep="nan")
+    frame = comparison_frame(results)[list(_DEMO_COLUMNS)]
+    headers = {"capital_usd": "capital $", **{n: BY_NAME[n].header for n in _DEMO_COLUMNS if n in BY_NAME}}
+    fmt = {}
+    for name in _DEMO_COLUMNS:
+        spec = _DEMO_FORMATS.get(name) or (BY_NAME[name].fmt if name in BY_NAME and name != "days" else "")
+        if spec:
+            fmt[headers.get(name, name)] = ("{:" + spec + "}").format
+    return frame.rename(columns=headers).to_string(index=False, formatters=fmt, na_rep="nan")
 
 
 def run_lines(result):
     """The `pvr run` report: PvR summary block (when the pvr metrics set ran) and headline stats."""
     lines = []
-    if result.pvr_summary:
-        summary = PvRSummary(**result.pvr_summary)
-        lines += pvr_text.summary_lines(summary, pvr_text.wall_clock("US/Eastern"), result.runtime_s)
+    summary = result.summary
+    if result.tracked:
+        lines += pvr_log.summary_lines(summary, pvr_log.wall_clock("US/Eastern"), result.runtime_s)
     else:
         lines.append(f"(metrics set {result.metrics_set!r} has no PvR columns; use --metrics-set pvr)")
         lines.append(f"Runtime {result.runtime_s:.1f} s")
-    row = run_row(result)
     lines.append(
         f"{result.data_frequency} {result.start.date()} to {result.end.date()}  "
-        f"QRet {row['qret_pct']:.2f}%  Sharpe {row['sharpe']:.2f}  MaxDD {row['max_drawdown']:.3f}  "
-        f"alpha {row['alpha']:.3f}  beta {row['beta']:.3f}"
+        f"QRet {summary.qret_pct:.2f}%  Sharpe {summary.sharpe:.2f}  MaxDD {summary.max_drawdown:.3f}  "
+        f"alpha {summary.alpha:.3f}  beta {summary.beta:.3f}"
     )
     return lines
 

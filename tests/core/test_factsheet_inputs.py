@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pvr_plugin.core.factsheet import inputs as fin
-from pvr_plugin.core.factsheet.periods import infer_period
+from pvr_plugin.core.periods import infer_period
 from pvr_plugin.core.factsheet.riskfree import read_risk_free
 from pvr_plugin.errors import PvrInputError
 

@@ -328,3 +328,45 @@ def test_unwritable_location_is_one_clear_error(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(PvrInputError, match="cannot create the folder of the run ledger"):
         RunLedger(blocker / "runs.sqlite").record({"algorithm": "x"})
+
+
+def test_ledger_written_before_schema_versions_opens_and_migrates(tmp_path):
+    """A ledger written by pvr-plugin 0.1.0 (layout 0, no user_version) reads and takes new rows."""
+    import shutil
+
+    from pvr_plugin.store.run_ledger import SCHEMA_VERSION
+
+    path = tmp_path / "runs.sqlite"
+    shutil.copy(REPO / "tests" / "data" / "store" / "ledger_v0.sqlite", path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    ledger = RunLedger(path)
+    old = ledger.query(status="all", sort="run_id", descending=False)
+    assert old["run_id"].tolist() == [1, 2, 3] and old["status"].tolist() == ["ok", "ok", "failed"]
+    assert old.loc[0, "tag"] == "0.0249 r3.1 a0.01 b0.20 s0.45 d-12.0"
+    assert old.loc[1, "max_leverage"] == 41000.0 and math.isnan(old.loc[1, "alpha"])
+    assert ledger.get(3)["error"] == "ZeroDivisionError: division by zero"
+    # the first write migrates in place and keeps every earlier row as it was
+    new_id = ledger.record(full_row())
+    assert new_id == 4
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    again = ledger.query(status="all", sort="run_id", descending=False)
+    pd.testing.assert_frame_equal(again.iloc[:3].reset_index(drop=True), old)
+
+
+def test_a_newer_layout_and_a_foreign_runs_table_are_refused(tmp_path):
+    from pvr_plugin.store.run_ledger import SCHEMA_VERSION
+
+    newer = tmp_path / "newer.sqlite"
+    RunLedger(newer).record(full_row())
+    with sqlite3.connect(newer) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(PvrInputError, match="newer pvr-plugin"):
+        RunLedger(newer).record(full_row())
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE runs (id INTEGER, name TEXT)")
+    for call in (lambda: RunLedger(foreign).query(), lambda: RunLedger(foreign).record(full_row())):
+        with pytest.raises(PvrInputError, match=r"not a run ledger: its 'runs' table has no 'run_id' column"):
+            call()

@@ -17,7 +17,7 @@ from pvr_plugin.core.factsheet.inputs import (
     sp500_returns,
     spy_returns,
 )
-from pvr_plugin.core.factsheet.periods import DAILY, MONTHLY, WEEKLY, infer_period
+from pvr_plugin.core.periods import DAILY, MONTHLY, WEEKLY, infer_period
 from pvr_plugin.core.factsheet.report import (
     ANALYTICS_WIDGETS,
     FactsheetReport,

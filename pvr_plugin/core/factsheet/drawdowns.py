@@ -1,13 +1,16 @@
-"""Drawdowns: the underwater curve and the top-N drawdown report.
+"""The top-N drawdown report of a return series.
 
 The compounded curve starts at 1 before the first return (as empyrical's
 :func:`~empyrical.max_drawdown`), so the deepest drawdown in the report is
-the maximum drawdown of :mod:`.risk`.
+the maximum drawdown of :func:`pvr_plugin.core.stats.max_drawdown`. The
+periods under water are found by :func:`pvr_plugin.core.stats.underwater_runs`,
+which the factor-inversion drawdowns use too.
 """
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
+
+from pvr_plugin.core.stats import drawdown_series, underwater_runs
 
 
 @dataclass(frozen=True)
@@ -52,20 +55,6 @@ class Drawdown:
         }
 
 
-def drawdown_series(returns):
-    """Underwater curve ``C_t / max_{s<=t} C_s - 1`` (fraction, 0 or negative).
-
-    Same values as :func:`empyrical.drawdown_series`.
-    """
-    r = np.asarray(returns, dtype=float)
-    wealth = np.cumprod(1.0 + r)
-    peak = np.maximum(np.maximum.accumulate(wealth), 1.0)
-    dd = wealth / peak - 1.0
-    if isinstance(returns, pd.Series):
-        return pd.Series(dd, index=returns.index, name=returns.name)
-    return dd
-
-
 def top_drawdowns(returns, top_n=5):
     """The ``top_n`` deepest drawdowns, deepest first.
 
@@ -87,27 +76,18 @@ def top_drawdowns(returns, top_n=5):
     n = len(returns)
     if n == 0 or top_n <= 0:
         return []
-    dd = drawdown_series(returns.to_numpy(dtype=float))
-    under = dd < 0
-    change = np.diff(np.r_[0, under.astype(np.int8), 0])
-    starts = np.flatnonzero(change == 1)
-    ends = np.flatnonzero(change == -1)  # first index back at the mark (may be n)
-    if starts.size == 0:
-        return []
-    depths = -np.minimum.reduceat(dd, starts)
-    order = np.lexsort((starts, -depths))[:top_n]
+    runs = underwater_runs(drawdown_series(returns.to_numpy(dtype=float)))
     dates = returns.index
     out = []
-    for i in order:
-        s, e = starts[i], ends[i]
-        trough = s + int(np.argmin(dd[s:e]))
-        peak_pos = max(s - 1, 0)
-        end_pos = e if e < n else n - 1
+    for i in runs.deepest(top_n):
+        peak_pos = max(runs.peak[i], 0)  # -1: the starting capital, shown as the first date
+        rec = runs.recovery[i]
+        end_pos = rec if rec >= 0 else n - 1
         out.append(Drawdown(
             peak=dates[peak_pos],
-            trough=dates[trough],
-            recovery=dates[e] if e < n else None,
-            depth=float(depths[i]),
+            trough=dates[runs.trough[i]],
+            recovery=dates[rec] if rec >= 0 else None,
+            depth=float(-runs.depth[i]),
             duration_sessions=int(end_pos - peak_pos),
             duration_days=int((dates[end_pos] - dates[peak_pos]).days),
         ))

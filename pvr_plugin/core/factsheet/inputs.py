@@ -27,7 +27,7 @@ from pvr_plugin.core.factsheet._parse import (
     zipline_resource,
 )
 from pvr_plugin.core.factsheet.riskfree import TREASURY, RiskFree, read_risk_free
-from pvr_plugin.core.factsheet.periods import (
+from pvr_plugin.core.periods import (
     DAILY,
     MONTHLY,
     PERIOD_GRACE_DAYS,

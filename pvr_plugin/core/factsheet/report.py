@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pvr_plugin.core.factsheet import returns as ret_mod
-from pvr_plugin.core.factsheet import risk as risk_mod
+from pvr_plugin.core import stats
 from pvr_plugin.core.factsheet.inputs import FactsheetInputs, prepare_inputs
 from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS
 from pvr_plugin.core.factsheet.widgets import (
@@ -115,7 +115,7 @@ class FactsheetReport:
 
 
 def build_report(inputs, widgets=None, top_n=5, confidence=0.95, windows=ret_mod.DEFAULT_WINDOWS,
-                 alpha=risk_mod.DEFAULT_ALPHA):
+                 alpha=stats.DEFAULT_ALPHA):
     """Compute every factsheet statistic.
 
     Parameters

@@ -1,4 +1,6 @@
-"""Return statistics: compounding, calendar aggregation, trailing and rolling returns.
+"""Calendar return statistics: monthly and yearly returns, trailing and rolling windows.
+
+Compounding, CAGR and the risk statistics live in :mod:`pvr_plugin.core.stats`.
 
 Pure functions on a return series (simple returns as fractions, naive
 DatetimeIndex). They return floats, Series or small dataclasses; NaN where a
@@ -7,48 +9,15 @@ value is undefined. The report layer (:mod:`.report`) attaches the reasons.
 import re
 from dataclasses import dataclass
 
-import empyrical
 import numpy as np
 import pandas as pd
 
+from pvr_plugin.core.periods import DAILY, PERIOD_GRACE_DAYS, month_codes
+from pvr_plugin.core.stats import total_return
 from pvr_plugin.errors import PvrInputError
-from pvr_plugin.core.factsheet.periods import DAILY, PERIOD_GRACE_DAYS, month_codes
 
 DEFAULT_WINDOWS = ("1M", "3M", "6M", "1Y", "3Y", "5Y")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def cum_returns(returns):
-    """Cumulative compounded return at each date, ``prod(1 + r) - 1`` (fraction).
-
-    Same as :func:`empyrical.cum_returns` with ``starting_value=0``.
-    """
-    values = np.cumprod(1.0 + np.asarray(returns, dtype=float)) - 1.0
-    if isinstance(returns, pd.Series):
-        return pd.Series(values, index=returns.index, name=returns.name)
-    return values
-
-
-def total_return(returns):
-    """Compounded return over the whole series (fraction); NaN when empty."""
-    r = np.asarray(returns, dtype=float)
-    if r.size == 0:
-        return np.nan
-    return float(np.prod(1.0 + r) - 1.0)
-
-
-def cagr(returns, period=DAILY, annualization=None):
-    """Compound annual growth rate (fraction), empyrical's definition.
-
-    ``(prod(1 + r)) ** (periods_per_year / n) - 1``: years are counted in
-    periods (252 sessions a year for daily returns), as quantstats 0.0.86
-    also does; tools that count calendar years (days / 365.25) get a
-    slightly different number for the same series.
-    """
-    r = np.asarray(returns, dtype=float)
-    if r.size == 0:
-        return np.nan
-    return float(empyrical.cagr(r, period=period, annualization=annualization))
 
 
 def monthly_returns(returns):

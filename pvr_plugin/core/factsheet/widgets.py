@@ -16,8 +16,8 @@ import pandas as pd
 
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.core.factsheet import drawdowns as dd_mod
+from pvr_plugin.core import stats
 from pvr_plugin.core.factsheet import returns as ret_mod
-from pvr_plugin.core.factsheet import risk as risk_mod
 from pvr_plugin.core.factsheet.inputs import parse_date, slice_range
 from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, monthly_table
 
@@ -103,7 +103,7 @@ class WidgetResult:
 class StatsCache:
     """Per-build cache of per-series statistics (lives only during one build)."""
 
-    def __init__(self, inputs, alpha=risk_mod.DEFAULT_ALPHA):
+    def __init__(self, inputs, alpha=stats.DEFAULT_ALPHA):
         self.inputs = inputs
         self.alpha = alpha
         self._cache = {}
@@ -148,8 +148,8 @@ class StatsCache:
             reasons.update({f"risk_statistics.{key}": why for key in RISK_STAT_KEYS})
             return rs, k, reasons
 
-        rs["total_return"] = ret_mod.total_return(vals)
-        rs["cagr"] = ret_mod.cagr(vals, annualization=ann)
+        rs["total_return"] = stats.total_return(vals)
+        rs["cagr"] = stats.cagr(vals, annualization=ann)
         rs["ytd"] = ret_mod.ytd_return(r)
         for key, months in TRAILING.items():
             rs[key] = ret_mod.trailing_return(r, months, period)
@@ -168,28 +168,28 @@ class StatsCache:
             reasons["return_statistics.avg_losing_month"] = "no losing month"
 
         k = {}
-        k["volatility"] = risk_mod.volatility(vals, annualization=ann)
+        k["volatility"] = stats.annual_volatility(vals, annualization=ann)
         if n < 2:
             reasons["risk_statistics.volatility"] = f"needs 2 returns, has {n}"
-        k["downside_volatility"] = risk_mod.downside_volatility(vals, rf, annualization=ann)
-        k["max_drawdown"] = risk_mod.max_drawdown(vals)
+        k["downside_volatility"] = stats.downside_risk(vals, rf, annualization=ann)
+        k["max_drawdown"] = -stats.max_drawdown(vals)  # the factsheet shows its size (SPEC)
         need = int(math.ceil(1.0 / self.alpha - 1e-9))
         if len(monthly) >= need:
-            k["var"] = risk_mod.value_at_risk(monthly.to_numpy(), self.alpha)
-            k["expected_shortfall"] = risk_mod.expected_shortfall(monthly.to_numpy(), self.alpha)
+            k["var"] = stats.value_at_risk(monthly.to_numpy(), self.alpha)
+            k["expected_shortfall"] = stats.expected_shortfall(monthly.to_numpy(), self.alpha)
         else:
             k["var"] = k["expected_shortfall"] = np.nan
             why = f"needs {need} monthly returns at alpha {self.alpha:g}, has {len(monthly)}"
             reasons["risk_statistics.var"] = reasons["risk_statistics.expected_shortfall"] = why
-        k["sharpe"] = risk_mod.sharpe(vals, rf, annualization=ann)
+        k["sharpe"] = stats.sharpe_ratio(vals, rf, annualization=ann)
         if not np.isfinite(k["sharpe"]):
             reasons["risk_statistics.sharpe"] = (
                 f"needs 2 returns, has {n}" if n < 2 else "excess returns do not vary")
-        k["sortino"] = risk_mod.sortino(vals, rf, annualization=ann) if n >= 2 else np.nan
+        k["sortino"] = stats.sortino_ratio(vals, rf, annualization=ann) if n >= 2 else np.nan
         if not np.isfinite(k["sortino"]):
             reasons["risk_statistics.sortino"] = (
                 f"needs 2 returns, has {n}" if n < 2 else "no return below the risk-free rate")
-        k["calmar"] = risk_mod.calmar(rs["cagr"], k["max_drawdown"])
+        k["calmar"] = stats.calmar_ratio(rs["cagr"], -k["max_drawdown"])
         if not np.isfinite(k["calmar"]):
             reasons["risk_statistics.calmar"] = "no drawdown"
         self._relative(k, reasons, r, rf, primary, name, need)
@@ -208,12 +208,12 @@ class StatsCache:
         y = m.reindex(common).to_numpy()
         rf_c = rf[r.index.get_indexer(common)]
         n = len(common)
-        k["beta"] = risk_mod.beta(x, y)
-        k["alpha"] = risk_mod.alpha(x, y, rf_c, annualization=self.inputs.annualization,
+        k["beta"] = stats.beta(x, y)
+        k["alpha"] = stats.alpha(x, y, rf_c, annualization=self.inputs.annualization,
                                     beta_value=k["beta"])
-        k["correlation"] = risk_mod.correlation(x, y)
+        k["correlation"] = stats.correlation(x, y)
         if n >= need:
-            k["tail_correlation"] = risk_mod.tail_correlation(x, y, self.alpha)
+            k["tail_correlation"] = stats.tail_correlation(x, y, self.alpha)
         else:
             k["tail_correlation"] = np.nan
         for key in keys:
@@ -322,7 +322,7 @@ def _cumulative(ctx, o):
     curves, months = {}, {}
     for name in names:
         r = ctx.window(name, o["start"], o["end"])
-        curves[name] = ret_mod.cum_returns(r)
+        curves[name] = stats.cum_returns(r)
         m = ctx.monthly(name, o["start"], o["end"])
         months[name] = pd.Series(np.cumprod(1.0 + m.to_numpy()) - 1.0, index=m.index)
     grid = pd.DataFrame(months)
@@ -352,7 +352,7 @@ def _drawdowns(ctx, o):
     if len(found) < o["top_n"]:
         reasons["drawdowns"] = f"{len(found)} drawdown(s) in the range, {o['top_n']} asked"
     return data, reasons, {"table": dd_mod.drawdown_table(found),
-                           "underwater": dd_mod.drawdown_series(r)}
+                           "underwater": stats.drawdown_series(r)}
 
 
 def _expected_shortfall(ctx, o):
@@ -365,8 +365,8 @@ def _expected_shortfall(ctx, o):
         row = {}
         for label, vals in (("periodic", per), ("monthly", mon)):
             if len(vals) >= need:
-                row[f"var_{label}"] = risk_mod.value_at_risk(vals, alpha)
-                row[f"es_{label}"] = risk_mod.expected_shortfall(vals, alpha)
+                row[f"var_{label}"] = stats.value_at_risk(vals, alpha)
+                row[f"es_{label}"] = stats.expected_shortfall(vals, alpha)
             else:
                 row[f"var_{label}"] = row[f"es_{label}"] = np.nan
                 why = f"needs {need} {label} returns at confidence {o['confidence']:g}, has {len(vals)}"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from pvr_plugin.core import pvr_text
+from pvr_plugin.adapters import pvr_log as pvr_text
 from pvr_plugin.core.tracker import SessionTracker
 
 

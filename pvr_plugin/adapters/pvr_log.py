@@ -1,8 +1,13 @@
-"""Text of the PvR log lines and summary block (plain strings, no I/O)."""
+"""Text of the PvR log lines and summary block (plain strings, no I/O).
+
+The labels (``MxLv``, ``CshLw``, ...) come from the field table
+(:mod:`pvr_plugin.core.fields`); the layout follows SPEC section 1.
+"""
 import math
 
 import pandas as pd
 
+from pvr_plugin.core.fields import BY_NAME
 from pvr_plugin.core.pvr import MIN_RISK_USD
 
 
@@ -10,22 +15,29 @@ def _num(x, fmt):
     return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, fmt)
 
 
+def _pairs(values, spec):
+    """``Label value`` pairs for (quantity name, format) items, labels from the field table."""
+    return " ".join(f"{BY_NAME[name].label} {_num(values[name], fmt)}" for name, fmt in spec)
+
+
+# (quantity, format) of each line, in the SPEC's order.
+_NEW_HIGH = (("leverage", ".1f"), ("max_leverage", ".2f"), ("qret_pct", ".1f"), ("pvr_pct", ".1f"),
+             ("pnl_usd", ".0f"), ("cash_usd", ".0f"), ("cash_low_usd", ".0f"), ("short_usd", ".0f"),
+             ("max_short_usd", ".0f"), ("risk_usd", ".0f"), ("max_risk_usd", ".0f"))
+_FIGURES = (("qret_pct", ".2f"), ("pvr_pct", ".2f"), ("cash_low_usd", ".0f"), ("max_leverage", ".2f"),
+            ("max_risk_usd", ".0f"), ("max_short_usd", ".0f"))
+
+
 def new_high_line(stamp, values, start_usd):
     """One log line for a bar where a running extreme moved.
 
     ``stamp`` is the date and minute of the day (e.g. ``2022-11-21  31``);
-    ``values`` a dict as produced by the tracker's new-high scan.
+    ``values`` a dict as produced by the tracker's new-high scan (the short
+    book shown positive).
     """
-    v = values
-    qret = 100.0 * (v["value_usd"] - start_usd) / start_usd
-    return (
-        f"{stamp} Lv {_num(v['leverage'], '.1f')} MxLv {_num(v['max_leverage'], '.2f')}"
-        f" QRet {_num(qret, '.1f')} PvR {_num(v['pvr_pct'], '.1f')}"
-        f" PnL {_num(v['value_usd'] - start_usd, '.0f')} Cash {_num(v['cash_usd'], '.0f')}"
-        f" CshLw {_num(v['cash_low_usd'], '.0f')} Shrt {_num(v['short_usd'], '.0f')}"
-        f" MxShrt {_num(v['max_short_usd'], '.0f')} Risk {_num(v['risk_usd'], '.0f')}"
-        f" MxRisk {_num(v['max_risk_usd'], '.0f')}"
-    )
+    shown = dict(values, qret_pct=100.0 * (values["value_usd"] - start_usd) / start_usd,
+                 pnl_usd=values["value_usd"] - start_usd)
+    return f"{stamp} {_pairs(shown, _NEW_HIGH)}"
 
 
 def summary_lines(summary, wall_clock="", runtime_s=None):
@@ -33,7 +45,7 @@ def summary_lines(summary, wall_clock="", runtime_s=None):
 
     Parameters
     ----------
-    summary : pvr_plugin.core.tracker.PvRSummary
+    summary : pvr_plugin.core.summary.RunSummary
     wall_clock : str
         Wall-clock stamp with its zone, e.g. ``2024-02-24 21:17 US/Eastern``.
     runtime_s : float, optional
@@ -52,14 +64,9 @@ def summary_lines(summary, wall_clock="", runtime_s=None):
         )
     else:
         lines.append(f"  No capital was used (max risk 0), so {label} is undefined")
-    lines.append(
-        f"  QRet {_num(s.qret_pct, '.2f')} {label} {_num(s.pvr_pct, '.2f')}"
-        f" CshLw {_num(s.cash_low_usd, '.0f')} MxLv {_num(s.max_leverage, '.2f')}"
-        f" MxRisk {_num(s.max_risk_usd, '.0f')} MxShrt {_num(s.max_short_usd, '.0f')}"
-    )
-    first = getattr(s.first_session, "date", lambda: s.first_session)()
-    last = getattr(s.last_session, "date", lambda: s.last_session)()
-    lines.append(f"{first} to {last}  ${s.start_usd:.0f}  {wall_clock}".rstrip())
+    figures = _pairs(s.as_dict(), _FIGURES).replace("PvR ", f"{label} ", 1)
+    lines.append(f"  {figures}")
+    lines.append(f"{s.first_day} to {s.last_day}  ${s.start_usd:.0f}  {wall_clock}".rstrip())
     if runtime_s is not None:
         minutes = runtime_s / 60.0
         lines.append(f"Runtime {int(minutes // 60)} hr {minutes % 60:.1f} min")

@@ -1,0 +1,199 @@
+"""The PvR quantities, each declared once.
+
+One :class:`Quantity` per figure the project computes for a run: its name,
+unit, short label, title, and which carriers hold it. Everything that
+carries these figures is derived from :data:`QUANTITIES`:
+
+* the tracker's per-session record (:class:`pvr_plugin.core.tracker.DayResult`),
+* a run's summary (:class:`pvr_plugin.core.summary.RunSummary`),
+* the columns the ``pvr`` metrics set adds to zipline's performance frame,
+* the names ``pvr(record=...)`` records,
+* the run ledger's figure columns,
+* the per-day frame of finished runs (:func:`pvr_plugin.core.research.pvr_from_perf`),
+* the labels and number formats of the log lines and text tables.
+
+Names users see stay as they were when the carriers were written by hand:
+where a carrier uses another name (the metrics-set column
+``max_gross_leverage`` for ``max_leverage``, the summary attribute ``model``
+for ``risk_model``), the declaration says so.
+"""
+from dataclasses import dataclass
+
+#: Unit codes and what they mean (the suffix of the name says the same).
+UNITS = {
+    "usd": "dollars",
+    "pct": "percent",
+    "pct_per_day": "percent per trading day",
+    "ratio": "ratio",
+    "frac": "fraction (0.05 = 5%)",
+    "count": "count",
+    "text": "text",
+    "date": "ISO date",
+}
+#: Suffix of a text-table header for each unit ("MxRisk $", "PvR %/day").
+UNIT_SUFFIX = {"usd": " $", "pct": " %", "pct_per_day": " %/day"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One figure and the names it carries.
+
+    Attributes
+    ----------
+    name : str
+        The name everywhere it is not overridden: tracker and summary
+        attribute, per-day frame column, ledger column, JSON key.
+    unit : str
+        A key of :data:`UNITS`.
+    label : str
+        Short label in log lines and text tables (``MxLv``, ``CshLw``).
+    title : str
+        Human name for pages and tear sheets (``Max leverage``).
+    doc : str
+        One-line definition.
+    fmt : str
+        Format spec of the number in text tables.
+    record : str, optional
+        Name ``pvr(record=...)`` records it under.
+    record_sign : float
+        Factor applied before recording (``Shorts`` is the short book shown positive).
+    column : str, optional
+        Column of the ``pvr`` metrics set in zipline's performance frame.
+    ledger : str, optional
+        SQLite type of its run-ledger column; None when the ledger does not keep it.
+    day : bool
+        Held in the tracker's per-session record.
+    daily : bool
+        A column of the per-day frame of a finished run.
+    summary : bool
+        Held in a run's summary.
+    summary_name : str, optional
+        Attribute name in the summary when it is not ``name``.
+    """
+
+    name: str
+    unit: str
+    label: str
+    title: str
+    doc: str
+    fmt: str = ""
+    record: str = None
+    record_sign: float = 1.0
+    column: str = None
+    ledger: str = None
+    day: bool = False
+    daily: bool = False
+    summary: bool = False
+    summary_name: str = None
+
+    @property
+    def header(self):
+        """Text-table header: the label and the unit (``PvR %/day``)."""
+        return self.label + UNIT_SUFFIX.get(self.unit, "")
+
+    @property
+    def in_summary(self):
+        """Attribute name in a run's summary."""
+        return self.summary_name or self.name
+
+
+def _q(name, unit, label, title, doc, fmt="", **carriers):
+    return Quantity(name, unit, label, title, doc, fmt, **carriers)
+
+
+# Order: the ledger's columns first (the run's risk model, then its figures in
+# the order of comparison tables), then the rest of the summary, then the
+# per-session values.
+QUANTITIES = (
+    _q("risk_model", "text", "model", "Risk model", "the risk model PvR divides by",
+       column="risk_model", ledger="TEXT", summary=True, summary_name="model"),
+    _q("pvr_pct", "pct", "PvR", "PvR", "100 * (value - start) / max risk; NaN while max risk is 0",
+       ".2f", record="PvR", column="pvr_pct", ledger="REAL", day=True, daily=True, summary=True),
+    _q("pvr_per_day_pct", "pct_per_day", "PvR", "PvR per day", "PvR divided by the sessions so far",
+       ".4f", column="pvr_per_day_pct", ledger="REAL", day=True, daily=True, summary=True),
+    _q("qret_pct", "pct", "QRet", "Returns", "100 * (value - start) / start, the platform's return",
+       ".2f", record="QRet", column="qret_pct", ledger="REAL", day=True, daily=True, summary=True),
+    _q("cagr", "frac", "CAGR", "CAGR", "(value / start) ** (252 / days) - 1; NaN when undefined",
+       ".3f", ledger="REAL", day=True, daily=True, summary=True),
+    _q("alpha", "frac", "alpha", "Alpha", "annualised alpha against the benchmark",
+       ".3f", ledger="REAL", summary=True),
+    _q("beta", "ratio", "beta", "Beta", "OLS slope of the returns on the benchmark's",
+       ".3f", ledger="REAL", summary=True),
+    _q("sharpe", "ratio", "sharpe", "Sharpe", "annualised Sharpe ratio of the daily returns",
+       ".2f", ledger="REAL", summary=True),
+    _q("max_drawdown", "frac", "MaxDD", "Max drawdown", "deepest fall of the account value from its peak (<= 0)",
+       ".3f", ledger="REAL", summary=True),
+    _q("cash_low_usd", "usd", "CshLw", "Cash low", "lowest cash seen, capped at the starting capital",
+       ",.0f", record="CashLow", column="cash_low_usd", ledger="REAL", day=True, daily=True, summary=True),
+    _q("max_short_usd", "usd", "MxShrt", "Max short", "largest short book seen, shown positive",
+       ",.0f", record="MxShrt", column="max_short_usd", ledger="REAL", day=True, daily=True, summary=True),
+    _q("max_risk_usd", "usd", "MxRisk", "Max risk", "running maximum of the risk model's capital at risk",
+       ",.0f", record="MxRisk", column="max_risk_usd", ledger="REAL", day=True, daily=True, summary=True),
+    _q("max_leverage", "ratio", "MxLv", "Max leverage", "highest gross leverage seen",
+       ".2f", record="MxLv", column="max_gross_leverage", ledger="REAL", day=True, daily=True, summary=True),
+    _q("days", "count", "days", "Days", "trading sessions so far",
+       "d", ledger="INTEGER", day=True, daily=True, summary=True),
+    _q("resolution", "text", "resolution", "Resolution", "what the extremes were measured from",
+       ledger="TEXT", daily=True, summary=True),
+    _q("tag", "text", "tag", "Tag", "short text of the headline figures for titles and file names",
+       ledger="TEXT", summary=True),
+    _q("start_usd", "usd", "capital", "Starting capital", "starting capital (or manual cash)",
+       ",.0f", summary=True),
+    _q("value_usd", "usd", "Value", "Portfolio value", "cash + long + short",
+       ",.0f", day=True, daily=True, summary=True),
+    _q("pnl_usd", "usd", "PnL", "Profit and loss", "value - start",
+       ",.0f", record="PnL", day=True, daily=True, summary=True),
+    _q("first_day", "date", "from", "First session", "first session of the run", summary=True),
+    _q("last_day", "date", "to", "Last session", "last session of the run", summary=True),
+    _q("pvr_avg_pct", "pct", "PvRAvg", "PvR average", "mean of the end-of-day PvR values",
+       ".2f", record="PvRAvg", day=True, summary=True),
+    _q("cash_usd", "usd", "Cash", "Cash", "cash at the bar",
+       ",.0f", record="Cash", day=True, daily=True),
+    _q("long_usd", "usd", "Long", "Long book", "dollar value of the long positions",
+       ",.0f", day=True, daily=True),
+    _q("short_usd", "usd", "Shrt", "Short book", "dollar value of the short positions (<= 0, zipline's sign)",
+       ",.0f", record="Shorts", record_sign=-1.0, day=True, daily=True),
+    _q("leverage", "ratio", "Lv", "Gross leverage", "(long - short) / value",
+       ".2f", record="Lv", day=True, daily=True),
+    _q("risk_usd", "usd", "Risk", "Risk", "the risk model's capital at risk at the bar",
+       ",.0f", record="Risk", day=True, daily=True),
+    _q("pvrp_pct", "pct", "PvRp", "PvRp", "PvR under the proportional risk model",
+       ".2f", record="PvRp", day=True),
+)
+
+BY_NAME = {q.name: q for q in QUANTITIES}
+#: Quantities that are settings of the run rather than figures it produced:
+#: tables show them with the run's identity, not among its figures.
+SETTINGS = ("risk_model",)
+
+
+def quantity(name):
+    """The :class:`Quantity` called ``name`` (KeyError for an unknown name)."""
+    return BY_NAME[name]
+
+
+def names(where):
+    """Names of the quantities a carrier holds, in table order.
+
+    ``where`` is ``'day'``, ``'daily'``, ``'summary'`` (summary attribute
+    names), ``'ledger'``, ``'figures'`` (the ledger's figures without the
+    run's settings: the columns of comparison tables), ``'column'``
+    (metrics-set column names) or ``'record'`` (``pvr(record=...)`` names).
+    """
+    if where == "summary":
+        return tuple(q.in_summary for q in QUANTITIES if q.summary)
+    if where == "column":
+        return tuple(q.column for q in QUANTITIES if q.column)
+    if where == "record":
+        return tuple(q.record for q in QUANTITIES if q.record)
+    if where == "ledger":
+        return tuple(q.name for q in QUANTITIES if q.ledger)
+    if where == "figures":
+        return tuple(q.name for q in QUANTITIES if q.ledger and q.name not in SETTINGS)
+    return tuple(q.name for q in QUANTITIES if getattr(q, where))
+
+
+#: ``pvr(record=...)`` name -> quantity.
+BY_RECORD = {q.record: q for q in QUANTITIES if q.record}
+#: Metrics-set column -> quantity.
+BY_COLUMN = {q.column: q for q in QUANTITIES if q.column}

@@ -1,0 +1,110 @@
+"""A run's summary: its headline figures, made once and passed along.
+
+:class:`RunSummary` is the one record of a finished (or running) backtest's
+figures. The tracker makes it at the end of a run (the ``pvr`` metrics set and
+``pvr()``), research makes it from a finished performance frame, and the
+report, the run ledger, comparison tables and tear sheets read it. Its
+attributes are derived from the field table (:mod:`pvr_plugin.core.fields`).
+"""
+import math
+from dataclasses import asdict, make_dataclass, replace
+
+from pvr_plugin.core import fields
+
+#: The figures of a run, in the order of the ledger and of comparison tables.
+FIGURE_KEYS = fields.names("figures")
+_TYPES = {"count": int, "text": str, "date": str}
+#: Figures a summary may lack (NaN): the return statistics, known only when
+#: the caller has the run's returns, and the PvR average.
+_OPTIONAL = ("alpha", "beta", "sharpe", "max_drawdown", "pvr_avg_pct")
+# What the tag shows: (figure, prefix, decimals, scale). The drawdown is a
+# fraction shown in percent.
+_TAG = (("pvr_per_day_pct", "", 4, 1.0), ("qret_pct", "r", 1, 1.0), ("alpha", "a", 2, 1.0),
+        ("beta", "b", 2, 1.0), ("sharpe", "s", 2, 1.0), ("max_drawdown", "d", 1, 100.0))
+
+
+def _fmt(x, decimals):
+    if x is None or not math.isfinite(x):
+        return "nan"
+    text = f"{x:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text  # never "-0.00"
+
+
+def tag(pvr_per_day_pct, qret_pct, alpha, beta, sharpe, max_drawdown):
+    """Short text for titles and file names: ``0.7512 r1231.5 a0.42 b0.54 s1.35 d-33.7``.
+
+    Parameters
+    ----------
+    pvr_per_day_pct : PvR per day, percent (4 decimals).
+    qret_pct : the platform's return, percent (``r``, 1 decimal).
+    alpha, beta, sharpe : (``a``, ``b``, ``s``, 2 decimals).
+    max_drawdown : fraction, e.g. -0.337 (``d``, shown in percent, 1 decimal).
+
+    Unknown values show as ``nan``.
+    """
+    values = (pvr_per_day_pct, qret_pct, alpha, beta, sharpe, max_drawdown)
+    return " ".join(
+        f"{prefix}{_fmt(None if v is None else scale * float(v), decimals)}"
+        for v, (_, prefix, decimals, scale) in zip(values, _TAG)
+    )
+
+
+def _post_init(self):
+    # The tag is made from the figures, so a replace() never leaves it stale.
+    object.__setattr__(self, "tag", tag(*(getattr(self, name) for name, *_ in _TAG)))
+
+
+def _as_dict(self):
+    """The summary as a dict, in field order."""
+    return asdict(self)
+
+
+def _label(self):
+    """``PvRp`` for the proportional risk model, else ``PvR``."""
+    return "PvRp" if self.model == "proportional" else "PvR"
+
+
+def _docstring():
+    lines = ["One run's headline figures (derived from the field table).", "", "Attributes", "----------"]
+    for q in fields.QUANTITIES:
+        if q.summary:
+            lines.append(f"{q.in_summary} : {fields.UNITS[q.unit]}")
+            lines.append(f"    {q.doc}.")
+    return "\n".join(lines)
+
+
+def _field(q):
+    name = q.in_summary
+    kind = _TYPES.get(q.unit, float)
+    if name == "tag":
+        return name, str, ""
+    if name in _OPTIONAL:
+        return name, float, math.nan
+    return name, kind
+
+
+RunSummary = make_dataclass(
+    "RunSummary",
+    [_field(q) for q in fields.QUANTITIES if q.summary],
+    frozen=True,
+    kw_only=True,
+    namespace={
+        "__post_init__": _post_init,
+        "__doc__": _docstring(),
+        "as_dict": _as_dict,
+        "label": property(_label),
+        "__module__": __name__,
+    },
+)
+
+
+def with_figures(summary, **figures):
+    """The summary with some figures replaced (non-finite numbers become NaN)."""
+    clean = {k: (v if v is None or isinstance(v, str) or math.isfinite(v) else math.nan)
+             for k, v in figures.items()}
+    return replace(summary, **clean)
+
+
+def iso_day(x):
+    """A session label as an ISO date (``2021-01-04``); other labels as text."""
+    return x.date().isoformat() if hasattr(x, "date") and callable(x.date) else str(x)
