@@ -76,7 +76,7 @@ def main(argv=None):
         for fut in as_completed(futures):
             row = fut.result()
             task_rows.append(dict(row))
-            for k in ("traceback", "worker_pid", "task_s"):
+            for k in ("traceback", "worker_pid", "task_s", "series"):
                 row.pop(k, None)
             ledger.record({**row, "sweep_id": "bench"})
         warm = time.perf_counter() - t0

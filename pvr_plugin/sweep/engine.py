@@ -5,7 +5,8 @@ One process per run: each combination is a Dask task on a worker process
 existing cluster given by its scheduler address). What is shipped to a worker
 is small: the algorithm's text, its parameters, dates, capital and bundle
 name. Workers need this package installed and the bundle ingested; they open
-the bundle themselves and return only the run's headline figures.
+the bundle themselves and return the run's headline figures and its compact
+per-session series (:func:`pvr_plugin.sweep.series.run_series`).
 
 Only this coordinating process writes the run ledger, one transaction per
 finished run, as runs finish: killing the sweep (or a worker) loses no finished
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pvr_plugin.sweep.series import save_series, series_folder
 from pvr_plugin.sweep.spec import run_key
 
 # Dask gives up on a task whose worker died more than this many times. We set
@@ -32,12 +34,17 @@ RETRIES_AFTER_WORKER_DEATH = 1
 
 def run_combination(algorithm_path, source, start, end, data_frequency, bundle, metrics_set,
                     params, capital_base):
-    """The task a worker runs: one backtest, returned as a flat dict (never raises)."""
+    """The task a worker runs: one backtest, returned as a flat dict (never raises).
+
+    A successful run's dict is its ledger row plus ``series``, the run's
+    per-session series (:func:`pvr_plugin.sweep.series.run_series`).
+    """
     t0 = time.perf_counter()
     try:
         from pvr_plugin.adapters.runner import run_file
         from pvr_plugin.quiet import quiet_library_warnings
         from pvr_plugin.store.recording import run_record
+        from pvr_plugin.sweep.series import run_series
 
         quiet_library_warnings()
 
@@ -48,6 +55,7 @@ def run_combination(algorithm_path, source, start, end, data_frequency, bundle, 
         )
         row = run_record(result)
         row["status"] = "ok"
+        row["series"] = run_series(result.perf, result.capital_base)
     except Exception as exc:  # recorded, not raised: one bad combination must not stop a sweep
         row = {
             "status": "failed",
@@ -159,6 +167,9 @@ def run_sweep(spec, workers=None, scheduler=None, ledger=None, on_progress=None)
                 row.pop("traceback", None)
                 row.pop("worker_pid", None)
                 row.pop("task_s", None)
+                series = row.pop("series", None)
+                if series is not None:  # before the ledger row: a recorded run has its series
+                    save_series(series_folder(ledger.path, sweep_id), run_key(combo), series)
                 ledger.record({
                     **row,
                     "algorithm": spec.algorithm, "algorithm_sha256": sha,

@@ -13,6 +13,9 @@ A sweep spec is a TOML file::
     lookback = [63, 126, 252]
     rebalance = ["weekly", "monthly"]
 
+Optional ``out_of_sample`` / ``in_sample`` ranges or ``[[folds]]`` split each
+run's series afterwards (see :mod:`pvr_plugin.sweep.folds`).
+
 ``--param name=v1,v2`` on the command line adds or replaces one grid entry.
 The grid's product is the list of runs. The sweep's id is a hash of everything
 that defines it, so running the same spec again finds its earlier runs.
@@ -29,8 +32,10 @@ from pathlib import Path
 import pandas as pd
 
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.sweep.folds import FOLD_KEYS, parse_folds
 
-SPEC_KEYS = {"algorithm", "start", "end", "capital_base", "data_frequency", "bundle", "metrics_set", "grid"}
+SPEC_KEYS = {"algorithm", "start", "end", "capital_base", "data_frequency", "bundle", "metrics_set", "grid",
+             *FOLD_KEYS}
 
 
 def canonical(obj):
@@ -48,6 +53,9 @@ class SweepSpec:
     data_frequency: str = "daily"
     bundle: str = "pvr-demo"
     metrics_set: str = "pvr"
+    # In-sample / out-of-sample ranges (pvr_plugin.sweep.folds.Fold). Not part
+    # of the sweep id: the runs are the same, only their series are split.
+    folds: tuple = ()
 
     def combinations(self):
         """Every run of the sweep: a list of dicts ``{'params': {...}, 'capital_base': x}``."""
@@ -158,10 +166,12 @@ def load_spec(path, param_flags=(), algorithm=None):
             dates[key] = str(pd.Timestamp(str(data[key])).date())
         except ValueError:
             raise PvrInputError(f"{path}: {key} {data[key]!r} is not a date") from None
+    bundle = str(data.get("bundle", "pvr-demo"))
+    folds = parse_folds(data, path or "sweep", dates["start"], dates["end"], freq, bundle)
     spec = SweepSpec(
         algorithm=os.fspath(algo_path.resolve()), start=dates["start"], end=dates["end"], grid=grid,
         capital_bases=tuple(float(c) for c in capitals), data_frequency=freq,
-        bundle=str(data.get("bundle", "pvr-demo")), metrics_set=str(data.get("metrics_set", "pvr")),
+        bundle=bundle, metrics_set=str(data.get("metrics_set", "pvr")), folds=folds,
     )
     if not spec.combinations():
         raise PvrInputError("the sweep has no runs")
