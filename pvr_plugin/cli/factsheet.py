@@ -9,6 +9,8 @@ import os
 
 import click
 
+from pvr_plugin.core.factsheet.inputs import DEFAULT_BENCHMARKS
+from pvr_plugin.core.factsheet.widgets import DEFAULT_CONFIDENCE, OPTIONS
 from pvr_plugin.errors import PvrInputError
 
 UNITS = click.Choice(["auto", "fraction", "percent"])
@@ -60,8 +62,9 @@ def _windows(text):
               help="Periodicity (default: from the dates).")
 @click.option("--name", help="Display name of the strategy (default: file name).")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default=None, help="Print page size.")
-@click.option("--top-n", type=click.IntRange(min=1), default=5, show_default=True, help="Drawdowns listed.")
-@click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=0.95,
+@click.option("--top-n", type=click.IntRange(min=1), default=OPTIONS["top_n"].default, show_default=True,
+              help="Drawdowns listed.")
+@click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=DEFAULT_CONFIDENCE,
               show_default=True, help="Expected-shortfall widget confidence level.")
 @click.option("--windows", metavar="LIST", help="Return-report windows, e.g. 1M,3M,6M,1Y,3Y,5Y.")
 def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, end, title, description,
@@ -95,7 +98,7 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, en
     if benchmarks:
         bench = [] if [b.lower() for b in benchmarks] == ["none"] else list(benchmarks)
     else:
-        bench = data.get("benchmarks", ["SP500"])
+        bench = data.get("benchmarks", list(DEFAULT_BENCHMARKS))
     inputs = prepare_inputs(
         returns, benchmarks=bench, primary=primary or data.get("primary"),
         risk_free=risk_free if risk_free is not None else data.get("risk_free"),

@@ -15,18 +15,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pvr_plugin.core.factsheet.widgets import ANALYTICS_WIDGETS, COMMON_OPTIONS, WIDGET_OPTIONS
+from pvr_plugin.core.factsheet.widgets import ANALYTICS_WIDGETS, BASIC_WIDGETS, WIDGETS, check_option_names
 from pvr_plugin.core.inputs import DATE_COLUMN_NAMES, parse_csv, parse_dates, parse_numbers
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store.files import inside, read_bytes, read_image, read_toml
 
-BASIC_WIDGETS = {
-    "free_text": ("text", "title"),
-    "key_value": ("csv", "title"),
-    "table": ("csv", "title"),
-    "image": ("path", "title", "caption"),
-    "time_series": ("csv", "title"),
-}
 TOP_KEYS = ("title", "description", "paper", "data", "widgets")
 DATA_KEYS = ("returns", "column", "benchmarks", "primary", "risk_free", "risk_free_unit",
              "start", "end", "period", "returns_unit", "name")
@@ -157,10 +150,7 @@ def _image(path, key):
 
 
 def _basic(wtype, opts, base, key, allow_outside):
-    allowed = BASIC_WIDGETS[wtype]
-    unknown = sorted(set(opts) - set(allowed))
-    if unknown:
-        raise PvrInputError(f"{key}.{unknown[0]}: not an option of {wtype} (options: {', '.join(allowed)})")
+    check_option_names(WIDGETS[wtype], opts, key)
     for k in ("title", "caption"):
         if k in opts:
             _str(opts[k], f"{key}.{k}", 120)
@@ -241,12 +231,7 @@ def parse_config(doc, base=".", allow_outside=False):
         if wtype in BASIC_WIDGETS:
             out.append(Widget(wtype, opts, _basic(wtype, opts, base, key, allow_outside)))
         elif wtype in ANALYTICS_WIDGETS:
-            allowed = set(WIDGET_OPTIONS[wtype]) | set(COMMON_OPTIONS)
-            unknown = sorted(set(opts) - allowed)
-            if unknown:
-                raise PvrInputError(
-                    f"{key}.{unknown[0]}: not an option of {wtype} (options: {', '.join(sorted(allowed))})"
-                )
+            check_option_names(WIDGETS[wtype], opts, key)
             out.append(Widget(wtype, opts))
         else:
             raise PvrInputError(
@@ -271,5 +256,5 @@ def analytics_requests(config):
     return [(w.type, dict(w.options)) for w in config.widgets if w.is_analytics]
 
 
-__all__ = ["BASIC_WIDGETS", "FactsheetConfig", "Widget", "analytics_requests", "load_config",
+__all__ = ["FactsheetConfig", "Widget", "analytics_requests", "load_config",
            "parse_config"]

@@ -101,7 +101,7 @@ def _resolve(returns, benchmarks, risk_free, read):
     return returns, benchmarks, risk_free
 
 
-def prepare_inputs(returns, benchmarks=(core_inputs.SP500,), risk_free=None, **options):
+def prepare_inputs(returns, benchmarks=core_inputs.DEFAULT_BENCHMARKS, risk_free=None, **options):
     """:func:`pvr_plugin.core.factsheet.inputs.prepare_inputs` with files for any input.
 
     ``returns``, each benchmark and ``risk_free`` may be paths; the options
@@ -111,7 +111,7 @@ def prepare_inputs(returns, benchmarks=(core_inputs.SP500,), risk_free=None, **o
     return core_inputs.prepare_inputs(returns, benchmarks=benchmarks, risk_free=risk_free, **options)
 
 
-def factsheet(returns, benchmarks=(core_inputs.SP500,), risk_free=None, **options):
+def factsheet(returns, benchmarks=core_inputs.DEFAULT_BENCHMARKS, risk_free=None, **options):
     """:func:`pvr_plugin.core.factsheet.report.factsheet` with files for any input."""
     returns, benchmarks, risk_free = _resolve(returns, benchmarks, risk_free, options)
     return core_report.factsheet(returns, benchmarks=benchmarks, risk_free=risk_free, **options)

@@ -21,7 +21,9 @@ from matplotlib.figure import Figure
 
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store.files import atomic_write, temp_name
-from pvr_plugin.core.factsheet.tables import RATIO_KEYS, RETURN_STAT_KEYS, RISK_STAT_KEYS
+from pvr_plugin.core.factsheet.statistics import RATIO_KEYS, RETURN_STAT_KEYS, RISK_STAT_KEYS, STATISTICS
+from pvr_plugin.core.factsheet.widgets import ANALYTICS_WIDGETS, WIDGETS
+from pvr_plugin.core.fields import BY_COLUMN, BY_NAME
 from pvr_plugin.views import factsheet_tear as tear
 
 MM = 1 / 25.4  # inches per millimetre
@@ -38,38 +40,16 @@ FIT_SCRIPT = (
     "if(h>AVAIL_MM){document.documentElement.style.setProperty("
     "'--fit',Math.max(AVAIL_MM/h,0.6).toFixed(4));}})();"
 )
+# Labels and widths come from the statistics and widget registries and the
+# PvR field table; this module adds only how each widget is drawn.
 LABELS = {
-    "total_return": "Total return", "cagr": "CAGR", "ytd": "Year to date", "ror_3m": "3 month ROR",
-    "ror_6m": "6 month ROR", "ror_1y": "1 year ROR", "ror_3y": "3 year ROR",
-    "winning_months_frac": "Winning months", "avg_winning_month": "Avg winning month",
-    "avg_losing_month": "Avg losing month", "volatility": "Volatility (ann.)",
-    "downside_volatility": "Downside volatility (ann.)", "max_drawdown": "Max drawdown",
-    "var": "VaR (monthly)", "expected_shortfall": "Expected shortfall (monthly)", "sharpe": "Sharpe",
-    "sortino": "Sortino", "calmar": "Calmar", "alpha": "Alpha (ann.)", "beta": "Beta",
-    "correlation": "Correlation", "tail_correlation": "Tail correlation",
-    "pvr_pct": "PvR", "pvr_per_day_pct": "PvR per day", "max_risk_usd": "Max risk",
-    "cash_low_usd": "Cash low", "max_gross_leverage": "Max leverage",
+    **{s.key: s.title for s in STATISTICS},
+    **{BY_NAME[n].column: BY_NAME[n].title for n in ("pvr_pct", "pvr_per_day_pct", "max_risk_usd",
+                                                      "cash_low_usd", "max_leverage")},
 }
-SHORT = {
-    "total_return": "Total", "cagr": "CAGR", "volatility": "Vol", "downside_volatility": "Down vol",
-    "sharpe": "Sharpe", "sortino": "Sortino", "calmar": "Calmar", "max_drawdown": "Max DD",
-    "var": "VaR", "expected_shortfall": "ES", "alpha": "Alpha", "beta": "Beta",
-    "correlation": "Corr", "tail_correlation": "Tail corr",
-}
-TITLES = {
-    "cumulative_performance": "Cumulative performance", "monthly_distribution": "Distribution of monthly returns",
-    "drawdown_report": "Drawdown report", "expected_shortfall": "Expected shortfall",
-    "historical_performance": "Historical performance", "performance_metrics": "Performance and risk metrics",
-    "return_report": "Return report", "return_statistics": "Return statistics",
-    "risk_statistics": "Risk statistics", "worst_months": "Worst months", "pvr": "PvR (Profit vs Risk)",
-    "free_text": "", "key_value": "", "table": "", "image": "", "time_series": "Time series",
-}
-SPANS = {
-    "cumulative_performance": 2, "monthly_distribution": 1, "drawdown_report": 2,
-    "expected_shortfall": 1, "historical_performance": 2, "performance_metrics": 3,
-    "return_report": 1, "return_statistics": 1, "risk_statistics": 1, "worst_months": 1, "pvr": 1,
-    "free_text": 1, "key_value": 1, "image": 1, "time_series": 2,
-}
+SHORT = {s.key: s.short for s in STATISTICS}
+TITLES = {name: w.title for name, w in WIDGETS.items()}
+SPANS = {name: w.span for name, w in WIDGETS.items()}
 CHART_STYLE = dict(tear.STYLE, **{
     "font.size": 6.0, "axes.titlesize": 7.0, "legend.fontsize": 5.5, "xtick.labelsize": 5.5,
     "ytick.labelsize": 5.5, "axes.labelsize": 5.5, "lines.linewidth": 1.0,
@@ -124,14 +104,13 @@ def _fmt(value, key=None, reason=None, digits=2):
         tip = f' title="{_esc(reason)}"' if reason else ""
         return f'<td class="na"{tip}>n/a</td>'
     v = float(value)
-    if key in RATIO_KEYS or key == "max_gross_leverage":
+    pvr = BY_COLUMN.get(key)  # a PvR column: its unit and format from the field table
+    if key in RATIO_KEYS or (pvr is not None and pvr.unit == "ratio"):
         text = f"{v:.2f}"
-    elif key in ("max_risk_usd", "cash_low_usd"):
-        text = f"${v:,.0f}"
-    elif key in ("pvr_pct",):
-        text = f"{v:.2f}%"
-    elif key == "pvr_per_day_pct":
-        text = f"{v:.4f}%"
+    elif pvr is not None and pvr.unit == "usd":
+        text = f"${v:{pvr.fmt}}"
+    elif pvr is not None:
+        text = f"{v:{pvr.fmt}}%"
     elif key == "count":
         text = f"{int(v)}"
     else:
@@ -266,7 +245,7 @@ def _w_pvr(w, report):
     return _kv_table([(LABELS[k], _fmt(v, k, w.reasons.get(k))) for k, v in w.data.items()])
 
 
-ANALYTICS_RENDER = {
+RENDERERS = {
     "cumulative_performance": _w_cumulative,
     "monthly_distribution": _w_distribution,
     "drawdown_report": _w_drawdowns,
@@ -279,6 +258,8 @@ ANALYTICS_RENDER = {
     "worst_months": _w_worst,
     "pvr": _w_pvr,
 }
+# Every analytics widget of the registry is drawn here, and nothing else.
+assert set(RENDERERS) == set(ANALYTICS_WIDGETS), sorted(set(RENDERERS) ^ set(ANALYTICS_WIDGETS))
 
 
 def _basic_body(widget):
@@ -350,7 +331,7 @@ def render_factsheet_html(report, config=None, title=None, description=None, pap
     widgets = list(config.widgets) if config and config.widgets else None
     if widgets is None:
         for i, (wtype, w) in enumerate(report.sections.items()):
-            body = ANALYTICS_RENDER[wtype](w, report)
+            body = RENDERERS[wtype](w, report)
             sections.append(_section(wtype, TITLES[wtype], body, i, _subtitle(w, report)))
             shown.append(w)
     else:
@@ -361,7 +342,7 @@ def render_factsheet_html(report, config=None, title=None, description=None, pap
         for i, widget in enumerate(widgets):
             if widget.is_analytics:
                 w = next(results)
-                body = ANALYTICS_RENDER[w.type](w, report)
+                body = RENDERERS[w.type](w, report)
                 head = w.options.get("title") or TITLES[w.type]
                 sections.append(_section(w.type, head, body, i, _subtitle(w, report)))
                 shown.append(w)

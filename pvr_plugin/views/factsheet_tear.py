@@ -15,7 +15,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from pvr_plugin.store.inputs import factsheet
-from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, statistics_table
+from pvr_plugin.core.factsheet.statistics import RETURN_STAT_KEYS, RISK_STAT_KEYS
+from pvr_plugin.core.factsheet.inputs import DEFAULT_BENCHMARKS
+from pvr_plugin.core.factsheet.tables import statistics_table
+from pvr_plugin.core.factsheet.widgets import DEFAULT_CONFIDENCE, OPTIONS
 from pvr_plugin.views import style
 
 STRATEGY_COLOR = style.BLUE
@@ -197,8 +200,9 @@ def _tables(report):
     return tables
 
 
-def create_factsheet_tear_sheet(returns, benchmark_rets=("SP500",), risk_free=None, start=None,
-                                end=None, primary=None, top_n=5, confidence=0.95, windows=None,
+def create_factsheet_tear_sheet(returns, benchmark_rets=DEFAULT_BENCHMARKS, risk_free=None, start=None,
+                                end=None, primary=None, top_n=OPTIONS["top_n"].default,
+                                confidence=DEFAULT_CONFIDENCE, windows=None,
                                 return_fig=False, report=None):
     """Factsheet figures and tables for a return series, pyfolio style.
 

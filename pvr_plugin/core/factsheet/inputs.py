@@ -41,6 +41,8 @@ PVR_COLUMNS = tuple(quantity(n).column for n in
 
 SP500 = "SP500"
 SPY = "SPY"
+#: The benchmarks of a factsheet when none are named.
+DEFAULT_BENCHMARKS = (SP500,)
 BUILTIN_BENCHMARKS = {
     "sp500": SP500, "s&p500": SP500, "s&p 500": SP500, "spx": SP500, "^gspc": SP500,
     "spy": SPY,
@@ -420,7 +422,7 @@ def compound_to_dates(returns, dates, period):
     return series[np.isfinite(out)]
 
 
-def prepare_inputs(returns, benchmarks=(SP500,), primary=None, risk_free=None, start=None,
+def prepare_inputs(returns, benchmarks=DEFAULT_BENCHMARKS, primary=None, risk_free=None, start=None,
                    end=None, period=None, annualization=None, column=None, kind="auto",
                    unit="auto", risk_free_unit="auto", name=None):
     """Load, check and align everything the factsheet needs.

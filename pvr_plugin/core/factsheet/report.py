@@ -13,11 +13,13 @@ import pandas as pd
 
 from pvr_plugin.core.factsheet import returns as ret_mod
 from pvr_plugin.core import stats
-from pvr_plugin.core.factsheet.inputs import FactsheetInputs, prepare_inputs
-from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS
+from pvr_plugin.core.factsheet.inputs import DEFAULT_BENCHMARKS, FactsheetInputs, prepare_inputs
+from pvr_plugin.core.factsheet.statistics import RETURN_STAT_KEYS, RISK_STAT_KEYS
 from pvr_plugin.core.factsheet.widgets import (
     ANALYTICS_WIDGETS,
     COMMON_OPTIONS,
+    DEFAULT_CONFIDENCE,
+    OPTIONS,
     WIDGET_OPTIONS,
     StatsCache,
     WidgetResult,
@@ -114,8 +116,8 @@ class FactsheetReport:
         return jsonable(doc)
 
 
-def build_report(inputs, widgets=None, top_n=5, confidence=0.95, windows=ret_mod.DEFAULT_WINDOWS,
-                 alpha=stats.DEFAULT_ALPHA):
+def build_report(inputs, widgets=None, top_n=OPTIONS["top_n"].default, confidence=DEFAULT_CONFIDENCE,
+                 windows=OPTIONS["windows"].default, alpha=stats.DEFAULT_ALPHA):
     """Compute every factsheet statistic.
 
     Parameters
@@ -181,7 +183,7 @@ def build_report(inputs, widgets=None, top_n=5, confidence=0.95, windows=ret_mod
     )
 
 
-def factsheet(returns, benchmarks=("SP500",), primary=None, risk_free=None, start=None, end=None,
+def factsheet(returns, benchmarks=DEFAULT_BENCHMARKS, primary=None, risk_free=None, start=None, end=None,
               period=None, widgets=None, **kwargs):
     """Load the inputs and build the report in one call.
 

@@ -7,18 +7,6 @@ import pandas as pd
 
 from pvr_plugin.core.factsheet.returns import MONTH_NAMES
 
-RETURN_STAT_KEYS = (
-    "total_return", "cagr", "ytd", "ror_3m", "ror_6m", "ror_1y", "ror_3y",
-    "winning_months_frac", "avg_winning_month", "avg_losing_month",
-)
-RISK_STAT_KEYS = (
-    "volatility", "downside_volatility", "max_drawdown", "var", "expected_shortfall",
-    "sharpe", "sortino", "calmar", "alpha", "beta", "correlation", "tail_correlation",
-)
-# Keys that are ratios, not fractions of capital (shown without a % sign).
-RATIO_KEYS = frozenset({"sharpe", "sortino", "calmar", "beta", "correlation", "tail_correlation"})
-
-
 def monthly_table(monthly, yearly=None):
     """Year-by-month grid of monthly returns with a ``Year`` column (fractions).
 

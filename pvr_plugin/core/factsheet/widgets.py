@@ -1,12 +1,13 @@
-"""The analytics widgets of the factsheet, each computed with its own options.
+"""The factsheet's widgets, each declared once: the widget registry.
 
-Every widget of SPEC section 3 (cumulative performance, monthly distribution,
-drawdown report, expected shortfall, historical performance, performance and
-risk metrics, return report, return statistics, risk statistics, worst months)
-plus the PvR block is a function of the inputs and the widget's options
-(date range, top N, confidence level, windows, benchmarks, primary). Each
-returns a :class:`WidgetResult` whose ``data`` is JSON-ready and whose
-``reasons`` say why a value is NaN.
+A :class:`WidgetSpec` holds everything about a widget except how it is drawn:
+its name, title, width on the page (in grid columns), the options it takes
+(with their defaults and checks, from :data:`OPTIONS`) and, for the analytics
+widgets, the function that computes it. The config reader, the report, the
+HTML page (which adds a renderer per name) and the command line's defaults
+all read :data:`WIDGETS`. Every analytics widget returns a
+:class:`WidgetResult` whose ``data`` is JSON-ready and whose ``reasons`` say
+why a value is NaN.
 """
 import math
 from dataclasses import dataclass, field
@@ -14,41 +15,120 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pvr_plugin.errors import PvrInputError
-from pvr_plugin.core.factsheet import drawdowns as dd_mod
 from pvr_plugin.core import stats
-from pvr_plugin.core.jsonable import jsonable
+from pvr_plugin.core.factsheet import drawdowns as dd_mod
 from pvr_plugin.core.factsheet import returns as ret_mod
 from pvr_plugin.core.factsheet.inputs import slice_range
+from pvr_plugin.core.factsheet.statistics import RETURN_STAT_KEYS, RISK_STAT_KEYS, Window, compute_window
+from pvr_plugin.core.factsheet.tables import monthly_table
 from pvr_plugin.core.inputs import parse_date
-from pvr_plugin.core.factsheet.tables import RETURN_STAT_KEYS, RISK_STAT_KEYS, monthly_table
+from pvr_plugin.core.jsonable import jsonable
+from pvr_plugin.errors import PvrInputError
 
-ANALYTICS_WIDGETS = (
-    "cumulative_performance", "monthly_distribution", "drawdown_report", "expected_shortfall",
-    "historical_performance", "performance_metrics", "return_report", "return_statistics",
-    "risk_statistics", "worst_months", "pvr",
-)
-# Options each analytics widget accepts besides start, end and title.
-WIDGET_OPTIONS = {
-    "cumulative_performance": ("benchmarks",),
-    "monthly_distribution": ("benchmarks", "bucket_width"),
-    "drawdown_report": ("top_n",),
-    "expected_shortfall": ("confidence", "benchmarks"),
-    "historical_performance": ("max_years",),
-    "performance_metrics": ("benchmarks", "primary"),
-    "return_report": ("windows",),
-    "return_statistics": (),
-    "risk_statistics": ("primary",),
-    "worst_months": ("count", "primary"),
-    "pvr": (),
-}
+
+# --------------------------------------------------------------------------- options
+
+def _whole(val, where):
+    if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < 1):
+        raise PvrInputError(f"{where}: give a whole number of at least 1, got {val!r}")
+    return val
+
+
+def _level(val, where):
+    if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0.5 <= val < 1:
+        raise PvrInputError(f"{where}: give a level between 0.5 and 1, e.g. 0.95, got {val!r}")
+    return float(val)
+
+
+def _width(val, where):
+    if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float)) or not val > 0):
+        raise PvrInputError(f"{where}: give a positive fraction, e.g. 0.01, got {val!r}")
+    return val
+
+
+def _windows(val, where):
+    if isinstance(val, str) or not isinstance(val, (list, tuple)) or not val:
+        raise PvrInputError(f"{where}: give a list such as [\"1M\", \"3M\", \"1Y\"]")
+    for w in val:
+        try:
+            ret_mod.window_months(w)
+        except PvrInputError as exc:
+            raise PvrInputError(f"{where}: {exc}") from None
+    return list(val)
+
+
+def _text(val, where):
+    if not isinstance(val, str):
+        raise PvrInputError(f"{where}: give a text, got {type(val).__name__}")
+    return val
+
+
+@dataclass(frozen=True)
+class Option:
+    """A widget option: its default and its check (``check(value, where)`` -> value)."""
+
+    name: str
+    default: object
+    check: object
+    doc: str
+
+
+#: Every widget option. ``benchmarks`` and ``primary`` default to the inputs'
+#: own (all loaded benchmarks, the primary one) and are checked against them.
+OPTIONS = {o.name: o for o in (
+    Option("start", None, None, "first date (inclusive); default the data's"),
+    Option("end", None, None, "last date (inclusive); default the data's"),
+    Option("title", None, _text, "heading of the widget on the page"),
+    Option("benchmarks", None, None, "benchmarks shown (names of loaded benchmarks); default all"),
+    Option("primary", None, None, "the benchmark relative statistics use; default the primary one"),
+    Option("top_n", 5, _whole, "number of drawdowns listed"),
+    Option("confidence", 0.95, _level, "expected-shortfall confidence level (0.95: the worst 5%)"),
+    Option("windows", ret_mod.DEFAULT_WINDOWS, _windows, "rolling windows of the return report"),
+    Option("count", 5, _whole, "number of worst months listed"),
+    Option("bucket_width", None, _width, "width of the monthly-return buckets (fraction); default automatic"),
+    Option("max_years", None, _whole, "years shown in the historical table (the JSON has all)"),
+    Option("text", None, _text, "the free text"),
+    Option("csv", None, _text, "CSV file next to the config"),
+    Option("path", None, _text, "image file next to the config (PNG or JPEG)"),
+    Option("caption", None, _text, "line under the image"),
+)}
+#: Options every analytics widget takes.
 COMMON_OPTIONS = ("start", "end", "title")
-DEFAULTS = {
-    "top_n": 5, "confidence": 0.95, "windows": ret_mod.DEFAULT_WINDOWS, "count": 5,
-    "bucket_width": None, "max_years": None,
-}
-# The trailing windows of the return statistics, in months.
-TRAILING = {"ror_3m": 3, "ror_6m": 6, "ror_1y": 12, "ror_3y": 36}
+DEFAULT_CONFIDENCE = OPTIONS["confidence"].default
+
+
+@dataclass(frozen=True)
+class WidgetSpec:
+    """One widget of the factsheet.
+
+    Attributes
+    ----------
+    name : str
+        The ``type`` in a config file.
+    title : str
+        Default heading on the page.
+    span : int
+        Columns of the page's three-column grid it spans.
+    options : tuple of str
+        Options it takes besides :data:`COMMON_OPTIONS` (analytics widgets).
+    compute : callable or None
+        ``compute(ctx, options)`` -> (data, reasons, frames); None for the
+        basic widgets (text, tables and images the config file supplies).
+    """
+
+    name: str
+    title: str
+    span: int
+    options: tuple
+    compute: object = None
+
+    @property
+    def is_analytics(self):
+        return self.compute is not None
+
+    def allowed(self):
+        """Every option name the widget accepts."""
+        return tuple(self.options) + (COMMON_OPTIONS if self.is_analytics else ())
 
 
 @dataclass
@@ -109,108 +189,25 @@ class StatsCache:
         """(return statistics, risk statistics, reasons) of one series in [start, end]."""
         key = ("stats", name, start, end, primary)
         if key not in self._cache:
-            self._cache[key] = self._compute(name, start, end, primary)
+            self._cache[key] = compute_window(self._window(name, start, end, primary))
         return self._cache[key]
 
-    def _compute(self, name, start, end, primary):
+    def _window(self, name, start, end, primary):
         inp = self.inputs
-        period, ann = inp.period, inp.annualization
         r = self.window(name, start, end)
-        n = len(r)
-        vals = r.to_numpy()
-        rf = inp.risk_free.per_period(r.index, ann)
-        monthly = self.monthly(name, start, end)
-        reasons = {}
-        rs = {}
-        if n == 0:
-            why = f"{name} has no returns from {start:%Y-%m-%d} to {end:%Y-%m-%d}"
-            rs = {k: np.nan for k in RETURN_STAT_KEYS}
-            k = {key: np.nan for key in RISK_STAT_KEYS}
-            reasons = {f"return_statistics.{key}": why for key in RETURN_STAT_KEYS}
-            reasons.update({f"risk_statistics.{key}": why for key in RISK_STAT_KEYS})
-            return rs, k, reasons
-
-        rs["total_return"] = stats.total_return(vals)
-        rs["cagr"] = stats.cagr(vals, annualization=ann)
-        rs["ytd"] = ret_mod.ytd_return(r)
-        for key, months in TRAILING.items():
-            rs[key] = ret_mod.trailing_return(r, months, period)
-            if not np.isfinite(rs[key]):
-                reasons[f"return_statistics.{key}"] = (
-                    f"needs {months} months of history; {name} has "
-                    f"{r.index[0]:%Y-%m-%d} to {r.index[-1]:%Y-%m-%d}"
-                )
-        ms = ret_mod.month_stats(monthly)
-        rs["winning_months_frac"] = ms.winning_months_frac
-        rs["avg_winning_month"] = ms.avg_winning_month
-        rs["avg_losing_month"] = ms.avg_losing_month
-        if ms.n_winning == 0:
-            reasons["return_statistics.avg_winning_month"] = "no winning month"
-        if ms.n_losing == 0:
-            reasons["return_statistics.avg_losing_month"] = "no losing month"
-
-        k = {}
-        k["volatility"] = stats.annual_volatility(vals, annualization=ann)
-        if n < 2:
-            reasons["risk_statistics.volatility"] = f"needs 2 returns, has {n}"
-        k["downside_volatility"] = stats.downside_risk(vals, rf, annualization=ann)
-        k["max_drawdown"] = -stats.max_drawdown(vals)  # the factsheet shows its size (SPEC)
-        need = int(math.ceil(1.0 / self.alpha - 1e-9))
-        if len(monthly) >= need:
-            k["var"] = stats.value_at_risk(monthly.to_numpy(), self.alpha)
-            k["expected_shortfall"] = stats.expected_shortfall(monthly.to_numpy(), self.alpha)
-        else:
-            k["var"] = k["expected_shortfall"] = np.nan
-            why = f"needs {need} monthly returns at alpha {self.alpha:g}, has {len(monthly)}"
-            reasons["risk_statistics.var"] = reasons["risk_statistics.expected_shortfall"] = why
-        k["sharpe"] = stats.sharpe_ratio(vals, rf, annualization=ann)
-        if not np.isfinite(k["sharpe"]):
-            reasons["risk_statistics.sharpe"] = (
-                f"needs 2 returns, has {n}" if n < 2 else "excess returns do not vary")
-        k["sortino"] = stats.sortino_ratio(vals, rf, annualization=ann) if n >= 2 else np.nan
-        if not np.isfinite(k["sortino"]):
-            reasons["risk_statistics.sortino"] = (
-                f"needs 2 returns, has {n}" if n < 2 else "no return below the risk-free rate")
-        k["calmar"] = stats.calmar_ratio(rs["cagr"], -k["max_drawdown"])
-        if not np.isfinite(k["calmar"]):
-            reasons["risk_statistics.calmar"] = "no drawdown"
-        self._relative(k, reasons, r, rf, primary, name, need)
-        return rs, k, reasons
-
-    def _relative(self, k, reasons, r, rf, primary, name, need):
-        keys = ("alpha", "beta", "correlation", "tail_correlation")
-        if primary is None:
-            for key in keys:
-                k[key] = np.nan
-                reasons[f"risk_statistics.{key}"] = "no benchmark"
-            return
-        m = self.inputs.benchmarks[primary]
-        common = r.index.intersection(m.index)
-        x = r.reindex(common).to_numpy()
-        y = m.reindex(common).to_numpy()
-        rf_c = rf[r.index.get_indexer(common)]
-        n = len(common)
-        k["beta"] = stats.beta(x, y)
-        k["alpha"] = stats.alpha(x, y, rf_c, annualization=self.inputs.annualization,
-                                    beta_value=k["beta"])
-        k["correlation"] = stats.correlation(x, y)
-        if n >= need:
-            k["tail_correlation"] = stats.tail_correlation(x, y, self.alpha)
-        else:
-            k["tail_correlation"] = np.nan
-        for key in keys:
-            if np.isfinite(k[key]):
-                continue
-            if key == "tail_correlation" and n < need:
-                why = f"needs {need} dates in common with {primary} at alpha {self.alpha:g}, has {n}"
-            elif n < 2:
-                why = f"needs 2 dates in common with {primary}, has {n}"
-            else:
-                why = f"{primary} or {name} returns do not vary"
-            reasons[f"risk_statistics.{key}"] = why
+        rf = inp.risk_free.per_period(r.index, inp.annualization)
+        market = None
+        if primary is not None:
+            m = inp.benchmarks[primary]
+            common = r.index.intersection(m.index)
+            market = (r.reindex(common).to_numpy(), m.reindex(common).to_numpy(),
+                      rf[r.index.get_indexer(common)])
+        return Window(name=name, start=start, end=end, returns=r, risk_free=rf,
+                      monthly=self.monthly(name, start, end), period=inp.period,
+                      annualization=inp.annualization, alpha=self.alpha, primary=primary, market=market)
 
 
-# --------------------------------------------------------------------------- options
+# --------------------------------------------------------------------------- resolving options
 
 def resolve_options(inputs, wtype, options=None, where=None):
     """Check a widget's options and fill in defaults.
@@ -231,15 +228,11 @@ def resolve_options(inputs, wtype, options=None, where=None):
         option of the widget present.
     """
     where = where or wtype
-    if wtype not in WIDGET_OPTIONS:
+    spec = WIDGETS.get(wtype)
+    if spec is None or not spec.is_analytics:
         raise PvrInputError(f"{where}: unknown widget type {wtype!r}; one of {', '.join(ANALYTICS_WIDGETS)}")
     options = dict(options or {})
-    allowed = set(WIDGET_OPTIONS[wtype]) | set(COMMON_OPTIONS)
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise PvrInputError(
-            f"{where}.{unknown[0]}: not an option of {wtype} (options: {', '.join(sorted(allowed))})"
-        )
+    check_option_names(spec, options, where)
     out = {"title": options.get("title")}
     start = parse_date(options.get("start"), f"{where}.start")
     end = parse_date(options.get("end"), f"{where}.end")
@@ -247,7 +240,7 @@ def resolve_options(inputs, wtype, options=None, where=None):
                       what=f"{where} start/end")
     out["start"], out["end"] = cut.index[0], cut.index[-1]
     names = list(inputs.benchmarks)
-    if "benchmarks" in WIDGET_OPTIONS[wtype]:
+    if "benchmarks" in spec.options:
         chosen = options.get("benchmarks", names)
         if isinstance(chosen, str):
             chosen = [chosen]
@@ -259,45 +252,31 @@ def resolve_options(inputs, wtype, options=None, where=None):
                     f"{where}.benchmarks: {b!r} is not a loaded benchmark ({', '.join(names) or 'none'})"
                 )
         out["benchmarks"] = list(chosen)
-    if "primary" in WIDGET_OPTIONS[wtype]:
+    if "primary" in spec.options:
         primary = options.get("primary", inputs.primary)
         if primary is not None and primary not in inputs.benchmarks:
             raise PvrInputError(
                 f"{where}.primary: {primary!r} is not a loaded benchmark ({', '.join(names) or 'none'})"
             )
         out["primary"] = primary
-    for key in ("top_n", "count", "max_years"):
-        if key in WIDGET_OPTIONS[wtype]:
-            val = options.get(key, DEFAULTS[key])
-            if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < 1):
-                raise PvrInputError(f"{where}.{key}: give a whole number of at least 1, got {val!r}")
-            out[key] = val
-    if "confidence" in WIDGET_OPTIONS[wtype]:
-        val = options.get("confidence", DEFAULTS["confidence"])
-        if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0.5 <= val < 1:
-            raise PvrInputError(
-                f"{where}.confidence: give a level between 0.5 and 1, e.g. 0.95, got {val!r}"
-            )
-        out["confidence"] = float(val)
-    if "bucket_width" in WIDGET_OPTIONS[wtype]:
-        val = options.get("bucket_width")
-        if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float)) or not val > 0):
-            raise PvrInputError(f"{where}.bucket_width: give a positive fraction, e.g. 0.01, got {val!r}")
-        out["bucket_width"] = val
-    if "windows" in WIDGET_OPTIONS[wtype]:
-        val = options.get("windows", DEFAULTS["windows"])
-        if isinstance(val, str) or not isinstance(val, (list, tuple)) or not val:
-            raise PvrInputError(f"{where}.windows: give a list such as [\"1M\", \"3M\", \"1Y\"]")
-        for w in val:
-            try:
-                ret_mod.window_months(w)
-            except PvrInputError as exc:
-                raise PvrInputError(f"{where}.windows: {exc}") from None
-        out["windows"] = list(val)
+    for name in spec.options:
+        option = OPTIONS[name]
+        if option.check is not None and name not in ("benchmarks", "primary"):
+            out[name] = option.check(options.get(name, option.default), f"{where}.{name}")
     return out
 
 
-# --------------------------------------------------------------------------- widgets
+def check_option_names(spec, options, where):
+    """Refuse an option the widget does not take, naming the ones it does."""
+    allowed = spec.allowed()
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise PvrInputError(
+            f"{where}.{unknown[0]}: not an option of {spec.name} (options: {', '.join(sorted(allowed))})"
+        )
+
+
+# --------------------------------------------------------------------------- computing
 
 def _cumulative(ctx, o):
     names = [ctx.inputs.name] + o["benchmarks"]
@@ -423,19 +402,31 @@ def _pvr(ctx, o):
     return dict(block), reasons, {}
 
 
-_COMPUTE = {
-    "cumulative_performance": _cumulative,
-    "monthly_distribution": _distribution,
-    "drawdown_report": _drawdowns,
-    "expected_shortfall": _expected_shortfall,
-    "historical_performance": _historical,
-    "performance_metrics": _metrics,
-    "return_report": _return_report,
-    "return_statistics": _return_statistics,
-    "risk_statistics": _risk_statistics,
-    "worst_months": _worst_months,
-    "pvr": _pvr,
-}
+# --------------------------------------------------------------------------- the registry
+
+WIDGETS = {w.name: w for w in (
+    WidgetSpec("cumulative_performance", "Cumulative performance", 2, ("benchmarks",), _cumulative),
+    WidgetSpec("monthly_distribution", "Distribution of monthly returns", 1,
+               ("benchmarks", "bucket_width"), _distribution),
+    WidgetSpec("drawdown_report", "Drawdown report", 2, ("top_n",), _drawdowns),
+    WidgetSpec("expected_shortfall", "Expected shortfall", 1, ("confidence", "benchmarks"), _expected_shortfall),
+    WidgetSpec("historical_performance", "Historical performance", 2, ("max_years",), _historical),
+    WidgetSpec("performance_metrics", "Performance and risk metrics", 3, ("benchmarks", "primary"), _metrics),
+    WidgetSpec("return_report", "Return report", 1, ("windows",), _return_report),
+    WidgetSpec("return_statistics", "Return statistics", 1, (), _return_statistics),
+    WidgetSpec("risk_statistics", "Risk statistics", 1, ("primary",), _risk_statistics),
+    WidgetSpec("worst_months", "Worst months", 1, ("count", "primary"), _worst_months),
+    WidgetSpec("pvr", "PvR (Profit vs Risk)", 1, (), _pvr),
+    WidgetSpec("free_text", "", 1, ("text", "title")),
+    WidgetSpec("key_value", "", 1, ("csv", "title")),
+    WidgetSpec("table", "", 1, ("csv", "title")),
+    WidgetSpec("image", "", 1, ("path", "title", "caption")),
+    WidgetSpec("time_series", "Time series", 2, ("csv", "title")),
+)}
+ANALYTICS_WIDGETS = tuple(name for name, w in WIDGETS.items() if w.is_analytics)
+BASIC_WIDGETS = tuple(name for name, w in WIDGETS.items() if not w.is_analytics)
+# Kept for callers that want the option names of each analytics widget.
+WIDGET_OPTIONS = {name: WIDGETS[name].options for name in ANALYTICS_WIDGETS}
 
 
 def compute_widget(ctx, wtype, options=None, where=None):
@@ -446,6 +437,6 @@ def compute_widget(ctx, wtype, options=None, where=None):
             f"{where or wtype}: the returns carry no PvR columns (a zipline performance frame "
             "from the pvr metrics set has them)"
         )
-    data, reasons, frames = _COMPUTE[wtype](ctx, o)
+    data, reasons, frames = WIDGETS[wtype].compute(ctx, o)
     shown = {k: v for k, v in o.items() if v is not None}
     return WidgetResult(type=wtype, options=shown, data=data, reasons=reasons, frames=frames)
