@@ -1,12 +1,25 @@
-"""Shared test setup: a private ZIPLINE_ROOT with the pvr-demo bundle ingested once."""
+"""Shared test setup and helpers: a private ZIPLINE_ROOT with the pvr-demo bundle ingested
+once, an empty PVR_HOME per test, the repository's paths, the pyfolio example frame, and
+running the `pvr` command as a user does."""
+import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 import matplotlib
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_DATA = REPO / "tests" / "data"
+STRATEGIES = REPO / "strategies"
+#: Monthly momentum quintiles of the embedded stocks, in percent (see tests/data/inversion/README.md).
+INVERSION_CSV = TEST_DATA / "inversion" / "momentum_quintiles_monthly_pct.csv"
 
 # Set before anything reads it; subprocesses (CLI, notebooks) inherit it.
 _ROOT = tempfile.mkdtemp(prefix="pvr-tests-zipline-")
@@ -35,3 +48,26 @@ def pvr_home(tmp_path, monkeypatch):
     home = tmp_path / "pvr-home"
     monkeypatch.setenv("PVR_HOME", str(home))
     return home
+
+
+def pyfolio_example():
+    """The zipline backtest pyfolio-reloaded ships with its examples (a performance frame)."""
+    folder = os.path.dirname(importlib.util.find_spec("pyfolio").origin)
+    return pd.read_pickle(os.path.join(folder, "examples", "results.pickle"))
+
+
+def run_pvr(*args, cwd=REPO):
+    """``pvr ARGS`` in a subprocess, as a user runs it (the test's environment inherited)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pvr_plugin.cli.main", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env=os.environ.copy(), timeout=600,
+    )
+
+
+def assert_one_line_error(proc, *fragments):
+    """Exit 2, exactly one ``pvr: error:`` line holding every fragment, and no traceback."""
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("pvr: error:")]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])

@@ -6,10 +6,8 @@ account's leverage, and keep running extremes. The ``pvr()`` call, the ``pvr``
 metrics set and that reference must agree on every bar and every day.
 """
 import logging
-import math
 import re
 import threading
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,9 +24,9 @@ from pvr_plugin.adapters import bundle as demo
 from pvr_plugin.adapters.algo import tracker_of
 from pvr_plugin.adapters.runner import run_file
 from pvr_plugin.data import index_returns
+from tests.conftest import REPO as ROOT
 
 pytestmark = pytest.mark.usefixtures("zipline_root")
-ROOT = Path(__file__).resolve().parents[2]
 STRATS = ROOT / "strategies"
 MINUTE_SPAN = ("2022-11-21", "2022-11-29")  # includes the 2022-11-25 early close
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.conftest import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_zipline_cli_metrics_set_pvr(zipline_root, tmp_path):

@@ -16,15 +16,14 @@ import sys
 import time
 import urllib.request
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pvr_plugin.app.inversion_app import InversionApp
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURE = REPO / "tests" / "data" / "inversion" / "momentum_quintiles_monthly_pct.csv"
+from tests.conftest import INVERSION_CSV as FIXTURE  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -4,7 +4,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +12,9 @@ from click.testing import CliRunner
 
 from pvr_plugin.cli.main import cli
 from pvr_plugin.store.inputs import factsheet
+from tests.conftest import TEST_DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "factsheet"
+DATA = TEST_DATA / "factsheet"
 STRATEGY = str(DATA / "strategy.csv")
 
 

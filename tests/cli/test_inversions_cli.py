@@ -3,7 +3,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,9 +11,9 @@ from click.testing import CliRunner
 from statsmodels.sandbox.stats.runs import runstest_1samp
 
 from pvr_plugin.cli.main import cli
+from tests.conftest import REPO
+from tests.conftest import INVERSION_CSV as FIXTURE
 
-FIXTURE = Path(__file__).resolve().parents[1] / "data" / "inversion" / "momentum_quintiles_monthly_pct.csv"
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

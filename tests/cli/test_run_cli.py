@@ -1,30 +1,14 @@
 """`pvr ingest`, `pvr run`, `pvr demo` as a user runs them (real subprocesses)."""
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
+from tests.conftest import assert_one_line_error, run_pvr
 
 
-def pvr(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "pvr_plugin.cli.main", *args],
-        capture_output=True, text=True, cwd=cwd, env=os.environ.copy(), timeout=600,
-    )
 
 
-def assert_one_line_error(proc, *fragments):
-    assert proc.returncode == 2, proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("pvr: error:")]
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
+pvr = run_pvr
 
 
 @pytest.mark.usefixtures("zipline_root")

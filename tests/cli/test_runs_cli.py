@@ -2,10 +2,6 @@
 import io
 import json
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,8 +9,9 @@ import pytest
 from pvr_plugin.core import research
 from pvr_plugin.store import RunLedger
 from pvr_plugin.views.run_report import COMPARISON_COLUMNS, comparison_frame
+from tests.conftest import REPO as ROOT
+from tests.conftest import assert_one_line_error, run_pvr
 
-ROOT = Path(__file__).resolve().parents[2]
 JSON_KEYS = {
     "run_id", "algorithm", "pvr_pct", "pvr_per_day_pct", "qret_pct", "cagr", "alpha", "beta", "sharpe",
     "max_drawdown", "cash_low_usd", "max_short_usd", "max_risk_usd", "max_leverage", "days", "resolution", "tag",
@@ -23,17 +20,7 @@ NUMBER_KEYS = JSON_KEYS - {"run_id", "algorithm", "resolution", "tag", "days", "
 
 
 
-def pvr(*args):
-    return subprocess.run([sys.executable, "-m", "pvr_plugin.cli.main", *args], capture_output=True, text=True,
-                          cwd=ROOT, env=os.environ.copy(), timeout=600)
-
-
-def assert_one_line_error(proc, *fragments):
-    assert proc.returncode == 2, proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("pvr: error:")]
-    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
+pvr = run_pvr
 
 
 def hand_frame(scale=1.0, shift=0.0):

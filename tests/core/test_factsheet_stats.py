@@ -5,7 +5,6 @@ import empyrical
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
 from pvr_plugin.core.factsheet import drawdowns as dd
 from pvr_plugin.core.factsheet import returns as rt

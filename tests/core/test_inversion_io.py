@@ -1,5 +1,4 @@
 """Reading bucket returns: layouts, units, frequencies and bad input."""
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +9,8 @@ from pvr_plugin.core.inversion_io import detect_units, infer_periods_per_year
 from pvr_plugin.store.inputs import load_bucket_returns
 from pvr_plugin.data import load_closes
 from pvr_plugin.errors import PvrInputError
+from tests.conftest import INVERSION_CSV as FIXTURE
 
-FIXTURE = Path(__file__).resolve().parents[1] / "data" / "inversion" / "momentum_quintiles_monthly_pct.csv"
 
 
 def write(tmp_path, text, name="rank.csv"):

@@ -9,10 +9,7 @@ Hand-built account used throughout (S = $1,000), five days:
     value       1000   1020   1050   1100   1150
     gross lev      0  620/1020 1250/1050 2000/1100 150/1150
 """
-import importlib.util
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +20,8 @@ from hypothesis import strategies as st
 from pvr_plugin.core import research
 from pvr_plugin.core.pvr import RISK_MODELS
 from pvr_plugin.errors import PvrInputError
+from tests.conftest import REPO
+from tests.conftest import pyfolio_example
 
 S = 1000.0
 CASH = [1000.0, 400.0, -200.0, 500.0, 1300.0]
@@ -42,11 +41,6 @@ def hand_frame(**extra):
     for name, values in extra.items():
         frame[name] = values
     return frame
-
-
-def pyfolio_example():
-    folder = os.path.dirname(importlib.util.find_spec("pyfolio").origin)
-    return pd.read_pickle(os.path.join(folder, "examples", "results.pickle"))
 
 
 def approx_nan(values):
@@ -172,7 +166,6 @@ def test_all_models_side_by_side():
 
 # ------------------------------------------------------------ the in-algorithm tracker
 
-REPO = Path(__file__).resolve().parents[2]
 METRIC_TO_DAILY = {
     "pvr_pct": "pvr_pct", "pvr_per_day_pct": "pvr_per_day_pct", "max_risk_usd": "max_risk_usd",
     "cash_low_usd": "cash_low_usd", "max_short_usd": "max_short_usd",

@@ -1,10 +1,9 @@
 """research/factsheet.ipynb runs end to end (nbclient) and writes its factsheet."""
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "research" / "factsheet.ipynb"
 
 

@@ -1,12 +1,11 @@
 """research/pvr_research.ipynb runs end to end (nbclient) and records its runs in PVR_HOME."""
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
 from pvr_plugin.store import RunLedger
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "research" / "pvr_research.ipynb"
 
 

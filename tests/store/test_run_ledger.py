@@ -15,8 +15,8 @@ import pytest
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store import RunLedger, default_ledger_path, params_key, record_failed_run, record_run
 from pvr_plugin.store.run_ledger import COLUMN_NAMES
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 

@@ -1,12 +1,11 @@
 """Each example strategy runs in its mode and carries the exposure its docstring claims."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pvr_plugin.adapters.runner import run_file
+from tests.conftest import STRATEGIES
 
-STRATEGIES = Path(__file__).resolve().parents[2] / "strategies"
 
 
 def _run(name, **kw):

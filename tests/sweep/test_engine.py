@@ -16,9 +16,9 @@ from pvr_plugin.core.research import run_summary
 from pvr_plugin.store.run_ledger import RunLedger
 from pvr_plugin.sweep.engine import parameter_table, run_sweep
 from pvr_plugin.sweep.spec import load_spec
+from tests.conftest import REPO as ROOT
 
 pytestmark = pytest.mark.usefixtures("zipline_root")
-ROOT = Path(__file__).resolve().parents[2]
 PROBE = ROOT / "tests" / "algos" / "sweep_probe.py"
 
 

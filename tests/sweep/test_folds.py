@@ -1,15 +1,14 @@
 """In-sample / out-of-sample ranges in a sweep spec: parsed to sessions, bad ones refused in one line."""
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.sweep.folds import Fold
 from pvr_plugin.sweep.spec import load_spec
+from tests.conftest import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 ALGO = ROOT / "tests" / "algos" / "hold_one.py"
 
 

@@ -1,6 +1,5 @@
 """Run series and their windows on real backtests: PvR restarts at a window's start."""
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,9 +9,9 @@ from pvr_plugin.core.research import run_summary
 from pvr_plugin.data import load_closes
 from pvr_plugin.sweep.engine import run_combination
 from pvr_plugin.sweep.series import ARRAY_KEYS, load_series, run_series, save_series, window_figures
+from tests.conftest import REPO as ROOT
 
 pytestmark = pytest.mark.usefixtures("zipline_root")
-ROOT = Path(__file__).resolve().parents[2]
 HOLD = ROOT / "tests" / "algos" / "hold_one.py"
 LONG_SHORT = ROOT / "tests" / "algos" / "fixed_long_short.py"
 

@@ -7,8 +7,8 @@ import pytest
 
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.sweep.spec import load_spec, parse_param_flag, run_key
+from tests.conftest import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 ALGO = ROOT / "strategies" / "long_short.py"
 
 

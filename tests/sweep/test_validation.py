@@ -11,16 +11,15 @@ import math
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pvr_plugin.adapters.bundle import calendar
 from pvr_plugin.data import load_closes
+from tests.conftest import REPO as ROOT
 
 pytestmark = pytest.mark.usefixtures("zipline_root")
-ROOT = Path(__file__).resolve().parents[2]
 HOLD = ROOT / "tests" / "algos" / "hold_one.py"
 TICKERS = ["AAPL", "KO", "XOM", "MSFT", "JNJ", "PFE"]
 

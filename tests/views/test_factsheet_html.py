@@ -1,7 +1,6 @@
 """The one-page HTML factsheet, opened in headless Chromium, and its PDF."""
 import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,9 @@ from pvr_plugin.views.factsheet_html import (
     render_factsheet_html,
     write_factsheet_html,
 )
+from tests.conftest import TEST_DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "factsheet"
+DATA = TEST_DATA / "factsheet"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 

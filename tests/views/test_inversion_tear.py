@@ -1,5 +1,4 @@
 """The inversion tear sheet: what is drawn and what is returned."""
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -10,8 +9,8 @@ from matplotlib.collections import PolyCollection
 from pvr_plugin.store.inputs import load_bucket_returns
 from pvr_plugin.views.inversion_tear import create_inversion_tear_sheet, figure_png
 from pvr_plugin.views.inversion_text import summary_text
+from tests.conftest import INVERSION_CSV as FIXTURE
 
-FIXTURE = Path(__file__).resolve().parents[1] / "data" / "inversion" / "momentum_quintiles_monthly_pct.csv"
 
 
 @pytest.fixture(scope="module")

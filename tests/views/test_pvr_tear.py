@@ -1,7 +1,5 @@
 """PvR tear sheet: five rows on one date axis, the data they draw, the summary table, headless."""
-import importlib.util
 import io
-import os
 
 import matplotlib
 import numpy as np
@@ -12,13 +10,9 @@ from matplotlib.figure import Figure
 from pvr_plugin.core import research
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.views.pvr_tear import create_pvr_tear_sheet
+from tests.conftest import pyfolio_example
 
 matplotlib.use("Agg")
-
-
-def pyfolio_example():
-    folder = os.path.dirname(importlib.util.find_spec("pyfolio").origin)
-    return pd.read_pickle(os.path.join(folder, "examples", "results.pickle"))
 
 
 def hand_frame():
