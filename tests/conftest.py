@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -71,3 +72,14 @@ def assert_one_line_error(proc, *fragments):
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """Two correlated daily return series over ~6 years, with a risk-free series (seeded)."""
+    rng = np.random.default_rng(7)
+    idx = pd.bdate_range("2011-01-03", periods=1500)
+    m = rng.normal(0.0004, 0.011, len(idx))
+    r = 0.0002 + 1.3 * m + rng.normal(0, 0.007, len(idx))
+    rf = np.linspace(0.00002, 0.0002, len(idx))
+    return pd.Series(r, idx), pd.Series(m, idx), rf

@@ -83,14 +83,6 @@ def parse_csv(data, label):
 
 # --------------------------------------------------------------------------- dates
 
-def naive_dates(index):
-    """Dates without time zone or time of day (the wall-clock date of each stamp)."""
-    index = pd.DatetimeIndex(index)
-    if index.tz is not None:
-        index = index.tz_localize(None)
-    return index.normalize()
-
-
 def parse_date(value, label):
     """A naive, normalised Timestamp from one user date (None stays None); one-line error."""
     if value is None:

@@ -63,8 +63,6 @@ _AFTER = (
     ("error", "TEXT"),
 )
 LEDGER_COLUMNS = _IDENTITY + tuple((q.name, q.ledger) for q in QUANTITIES if q.ledger) + _AFTER
-#: Figure columns of the ledger (the run summary's, from the field table).
-FIGURE_COLUMNS = tuple(q.name for q in QUANTITIES if q.ledger)
 #: Version of the table's layout, kept in SQLite's ``user_version``. A ledger
 #: written before versions were kept reads 0 and is upgraded on first write.
 SCHEMA_VERSION = 1

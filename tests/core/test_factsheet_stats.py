@@ -12,17 +12,6 @@ from pvr_plugin.core.factsheet import returns as rt
 TOL = 1e-10
 
 
-@pytest.fixture(scope="module")
-def pair():
-    """Two correlated daily return series over ~6 years, with a risk-free series."""
-    rng = np.random.default_rng(7)
-    idx = pd.bdate_range("2011-01-03", periods=1500)
-    m = rng.normal(0.0004, 0.011, len(idx))
-    r = 0.0002 + 1.3 * m + rng.normal(0, 0.007, len(idx))
-    rf = np.linspace(0.00002, 0.0002, len(idx))
-    return pd.Series(r, idx), pd.Series(m, idx), rf
-
-
 # ------------------------------------------------------------------ calendar returns
 
 def test_monthly_and_yearly_returns_match_empyrical(pair):

@@ -176,7 +176,6 @@ STATISTICS = (
               _relative(lambda x, y, rf, w, d: stats.tail_correlation(x, y, w.alpha), tail=True),
               _why_relative(tail=True)),
 )
-BY_KEY = {s.key: s for s in STATISTICS}
 RETURN_STAT_KEYS = tuple(s.key for s in STATISTICS if s.group == "return")
 # Risk statistics in the order of the risk-statistics table (alpha before beta).
 RISK_STAT_KEYS = ("volatility", "downside_volatility", "max_drawdown", "var", "expected_shortfall",
