@@ -18,7 +18,7 @@ from zipline.utils.events import Always
 
 from pvr_plugin.adapters import pvr_log
 from pvr_plugin.adapters.ledger_bars import CommissionLog, DailyCloses, end_of_day_bars, session_bars
-from pvr_plugin.core.fields import BY_RECORD
+from pvr_plugin.core.fields import BY_RECORD, DAILY_BARS, INTRADAY
 from pvr_plugin.core.pvr import check_model
 from pvr_plugin.core.tracker import SessionTracker
 
@@ -113,6 +113,7 @@ class AlgoTracker:
                 start_usd=float(start), model=options.risk_model,
                 leverage_limit=options.leverage_limit,
                 track_pvrp="PvRp" in options.record,
+                resolution=INTRADAY if minute_mode else DAILY_BARS,
                 watch_highs=options.log_new_highs,
                 keep_bars=options.keep_bars,
             ),

@@ -13,15 +13,17 @@ from zipline.finance import metrics
 
 from pvr_plugin.adapters import pvr_log
 from pvr_plugin.adapters.ledger_bars import CommissionLog, end_of_day_bars, session_bars
-from pvr_plugin.core.fields import QUANTITIES
+from pvr_plugin.core.fields import BY_NAME, DAILY_BARS, INTRADAY, QUANTITIES
 from pvr_plugin.core.pvr import RISK_MODELS, check_model
 from pvr_plugin.core.tracker import SessionTracker
 
 log = logging.getLogger("pvr_plugin.pvr")
 
 #: (column, tracker attribute) of each daily column the metrics set adds,
-#: from the field table; ``risk_model`` is the metric's own setting.
+#: from the field table; the risk model and the resolution are settings of the run.
 _DAY_COLUMNS = tuple((q.column, q.name) for q in QUANTITIES if q.column and q.day)
+_RESOLUTION_COLUMN = BY_NAME["resolution"].column
+_MODEL_COLUMN = BY_NAME["risk_model"].column
 COLUMNS = tuple(q.column for q in QUANTITIES if q.column)
 SUMMARY_KEY = "pvr"
 
@@ -41,7 +43,7 @@ class PvRMetric:
         self._commissions = CommissionLog(ledger) if self._minute else None
         self._tracker = SessionTracker(
             start_usd=float(ledger.portfolio.starting_cash), model=self.model,
-            leverage_limit=self.leverage_limit,
+            leverage_limit=self.leverage_limit, resolution=INTRADAY if self._minute else DAILY_BARS,
         )
         self._wall_start = time.time()
         self.summary = None
@@ -57,7 +59,8 @@ class PvRMetric:
         perf = packet["daily_perf"]
         for column, name in _DAY_COLUMNS:
             perf[column] = getattr(day, name)
-        perf["risk_model"] = self.model
+        perf[_MODEL_COLUMN] = self.model
+        perf[_RESOLUTION_COLUMN] = self._tracker.resolution
 
     def end_of_simulation(self, packet, ledger, trading_calendar, sessions, data_portal, benchmark_source):
         summary = self.summary = self._tracker.summary()

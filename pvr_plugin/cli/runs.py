@@ -40,7 +40,7 @@ def _fmt(column, value):
 
     value = jsonable(value)
     if value is None:
-        return ""
+        return "n/a" if column in _FORMATS else ""
     if column in _FORMATS and isinstance(value, (int, float)):
         return _FORMATS[column].format(value)
     if column == "created_at":
@@ -95,7 +95,7 @@ def runs(algorithm, sweep_id, status, sort, ascending, limit, as_json, as_csv, l
         columns = list(_RUNS_TEXT)
         if sort not in columns:
             columns.insert(4, sort)
-        return _table(frame, columns)
+        return _table(frame, columns) + _undefined_notes([f"run {i}" for i in frame["run_id"]], frame)
 
     _emit(frame, as_json, as_csv, text)
 
@@ -132,9 +132,17 @@ def compare(items, model, as_json, as_csv, ledger_path):
             index=[_LABELS.get(r, r) for r in rows],
         )
         tags = "\n".join(f"  {run}: {tag}" for run, tag in zip(_unique(frame["run"]), frame["tag"]))
-        return side.to_string() + "\n\ntags\n" + tags
+        return side.to_string() + "\n\ntags\n" + tags + _undefined_notes(_unique(frame["run"]), frame)
 
     _emit(frame, as_json, as_csv, text)
+
+
+def _undefined_notes(names, frame):
+    """Lines saying why a run's return statistics are n/a (the account reached zero)."""
+    notes = [f"  {name}: {why}" for name, why in zip(names, frame["nan_reason"]) if isinstance(why, str) and why]
+    if not notes:
+        return ""
+    return "\n\nalpha, beta, Sharpe, max drawdown and CAGR are n/a (undefined) for\n" + "\n".join(notes)
 
 
 def _unique(labels):

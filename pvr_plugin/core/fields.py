@@ -133,9 +133,13 @@ QUANTITIES = (
        ".2f", record="MxLv", column="max_gross_leverage", ledger="REAL", day=True, daily=True, summary=True),
     _q("days", "count", "days", "Days", "trading sessions so far",
        "d", ledger="INTEGER", day=True, daily=True, summary=True),
-    _q("resolution", "text", "resolution", "Resolution", "what the extremes were measured from",
-       ledger="TEXT", daily=True, summary=True),
+    _q("resolution", "text", "resolution", "Resolution",
+       "what the extremes were measured from: 'intraday' (every minute) or 'daily bars' (each close)",
+       column="pvr_resolution", ledger="TEXT", daily=True, summary=True),
     _q("tag", "text", "tag", "Tag", "short text of the headline figures for titles and file names",
+       ledger="TEXT", summary=True),
+    _q("nan_reason", "text", "n/a because", "Why n/a",
+       "why alpha, beta, Sharpe, max drawdown and CAGR are undefined (empty when they are defined)",
        ledger="TEXT", summary=True),
     _q("start_usd", "usd", "capital", "Starting capital", "starting capital (or manual cash)",
        ",.0f", summary=True),
@@ -162,6 +166,11 @@ QUANTITIES = (
 )
 
 BY_NAME = {q.name: q for q in QUANTITIES}
+#: Resolutions: extremes over every minute of a minute backtest, or at each
+#: session's close (a daily backtest, or closes only).
+INTRADAY = "intraday"
+DAILY_BARS = "daily bars"
+RESOLUTIONS = (INTRADAY, DAILY_BARS)
 #: Quantities that are settings of the run rather than figures it produced:
 #: tables show them with the run's identity, not among its figures.
 SETTINGS = ("risk_model",)

@@ -15,14 +15,15 @@ Everything here comes from the same definitions as the in-algorithm tracker
 No look-ahead: every value on day t uses days <= t only (running minima and
 maxima), so the first k rows of a whole run equal the run cut after k days.
 
-Resolution. The ``pvr`` metrics set records intraday extremes (every minute
-of a minute backtest) in ``cash_low_usd``, ``max_short_usd``,
-``max_gross_leverage`` and ``max_risk_usd``. When a frame has them they are
-used and the result is marked ``'intraday'``; otherwise the end-of-day
-``ending_cash``, ``long_value``, ``short_value`` and ``gross_leverage``
-columns are used and the result is marked ``'end_of_day'``. End-of-day
-extremes can only be smaller: a dip that recovered before the close is
-invisible at the close.
+Resolution. The ``pvr`` metrics set records its running extremes in
+``cash_low_usd``, ``max_short_usd``, ``max_gross_leverage`` and
+``max_risk_usd``, and what they were measured from in ``pvr_resolution``:
+every minute of a minute backtest (``'intraday'``) or each close of a daily
+one (``'daily bars'``). When a frame has them they are used and the result
+carries that label; otherwise the closes' ``ending_cash``, ``long_value``,
+``short_value`` and ``gross_leverage`` columns are used and the result is
+``'daily bars'``. Extremes at the closes can only be smaller: a dip that
+recovered before the close is invisible at the close.
 
 Units: ``_usd`` dollars, ``_pct`` percent, plain names fractions or ratios.
 """
@@ -36,10 +37,14 @@ import pandas as pd
 from pvr_plugin.core import fields, stats
 from pvr_plugin.core import pvr as core
 from pvr_plugin.core.many import ManyRuns, pvr_many  # noqa: F401  (part of the research API)
-from pvr_plugin.core.summary import FIGURE_KEYS, RunSummary, iso_day, tag, with_figures  # noqa: F401
+from pvr_plugin.core.summary import (  # noqa: F401  (RunSummary and tag are part of the research API)
+    FIGURE_KEYS, RunSummary, iso_day, tag, undefined_reason, with_figures, without_return_figures,
+)
 from pvr_plugin.errors import PvrInputError
 
-RESOLUTIONS = ("intraday", "end_of_day")
+RESOLUTIONS = fields.RESOLUTIONS
+# 'end_of_day' was this package's name for 'daily bars' before 0.2.
+_RESOLUTION_ALIASES = {"end_of_day": fields.DAILY_BARS}
 EOD_COLUMNS = ("ending_cash", "long_value", "short_value")
 # The pvr metrics set's running extremes that make a frame "intraday".
 INTRADAY_COLUMNS = tuple(fields.quantity(n).column for n in ("cash_low_usd", "max_short_usd", "max_leverage"))
@@ -195,10 +200,11 @@ def pvr_from_perf(perf, model="cash_or_short", start_usd=None, leverage_limit=1.
         Starting capital S (dollars); default :func:`start_from_perf`.
     leverage_limit : float
         L of the ``margin`` model.
-    resolution : {'auto', 'intraday', 'end_of_day'}
-        'auto' uses the ``pvr`` metrics set's intraday extremes when the frame
-        has them for this model (see the module notes), else end-of-day
-        values. 'intraday' refuses a frame without them.
+    resolution : {'auto', 'intraday', 'daily bars'}
+        'auto' uses the ``pvr`` metrics set's extremes when the frame has them
+        for this model (see the module notes), else the closes. 'intraday'
+        refuses a frame without minute-bar extremes; 'daily bars' (or its old
+        name 'end_of_day') uses the closes.
 
     Returns
     -------
@@ -221,8 +227,9 @@ def pvr_from_perf(perf, model="cash_or_short", start_usd=None, leverage_limit=1.
     what = "performance frame"
     _check_frame(perf, what)
     model = core.check_model(model)
+    resolution = _RESOLUTION_ALIASES.get(resolution, resolution)
     if resolution not in ("auto", *RESOLUTIONS):
-        raise PvrInputError(f"resolution must be 'auto', 'intraday' or 'end_of_day', not {resolution!r}")
+        raise PvrInputError(f"resolution must be 'auto', 'intraday' or 'daily bars', not {resolution!r}")
     missing = [c for c in EOD_COLUMNS if c not in perf.columns]
     if missing:
         shown = ", ".join(map(str, list(perf.columns)[:8])) or "none"
@@ -245,18 +252,20 @@ def pvr_from_perf(perf, model="cash_or_short", start_usd=None, leverage_limit=1.
             own_start = None
     days = np.arange(1, len(perf) + 1)
 
-    use_intraday = False
-    if resolution != "end_of_day":
-        use_intraday, why = _intraday_ok(perf, model, leverage_limit, s, own_start)
-        if resolution == "intraday" and not use_intraday:
+    use_metric = False
+    if resolution != fields.DAILY_BARS:
+        use_metric, why = _intraday_ok(perf, model, leverage_limit, s, own_start)
+        if use_metric and resolution == fields.INTRADAY and measured_at(perf) != fields.INTRADAY:
+            use_metric, why = False, "the run had daily bars (a daily backtest sees only the closes)"
+        if resolution == fields.INTRADAY and not use_metric:
             raise PvrInputError(f"no intraday PvR for model {model!r}: {why}")
 
     state = core.PvRState(s, model, leverage_limit)
     _, bars = core.advance(state, cash, long_, short, value, lev)
-    if not use_intraday:
+    if not use_metric:
         return _daily_frame(perf.index, s, days, cash, long_, short, value, lev, bars.risk_usd,
                             bars.cash_low_usd, bars.max_short_usd, bars.max_leverage,
-                            bars.max_risk_usd, "end_of_day", model, leverage_limit)
+                            bars.max_risk_usd, fields.DAILY_BARS, model, leverage_limit)
 
     # Intraday extremes from the metrics set; running min/max again is a no-op
     # on its (already running) columns and guarantees no look-ahead.
@@ -268,7 +277,29 @@ def pvr_from_perf(perf, model="cash_or_short", start_usd=None, leverage_limit=1.
     else:
         max_risk = np.maximum.accumulate(_numeric(perf, "max_risk_usd", what))
     return _daily_frame(perf.index, s, days, cash, long_, short, value, lev, bars.risk_usd,
-                        cash_low, max_short, max_lev, max_risk, "intraday", model, leverage_limit)
+                        cash_low, max_short, max_lev, max_risk, measured_at(perf), model, leverage_limit)
+
+
+def measured_at(perf):
+    """What a ``pvr`` metrics-set frame's extremes were measured from.
+
+    ``'intraday'`` for a minute backtest (every minute), ``'daily bars'`` for
+    a daily one (each close), from the frame's ``pvr_resolution`` column. A
+    frame saved before that column existed is judged by its fills: a fill
+    away from the session's last minute can only come from minute bars.
+    """
+    column = fields.BY_NAME["resolution"].column
+    if column in perf.columns:
+        found = perf[column].dropna().unique()
+        if len(found) == 1 and found[0] in RESOLUTIONS:
+            return str(found[0])
+    closes = perf["period_close"] if "period_close" in perf.columns else None
+    if "transactions" in perf.columns and closes is not None:
+        for txns, close in zip(perf["transactions"], closes):
+            for t in txns if isinstance(txns, list) else ():
+                if "dt" in t and pd.Timestamp(t["dt"]) < pd.Timestamp(close) - pd.Timedelta(minutes=1):
+                    return fields.INTRADAY
+    return fields.DAILY_BARS
 
 
 def pvr_all_models(perf, models=core.RISK_MODELS, start_usd=None, leverage_limit=1.0, resolution="auto"):
@@ -306,7 +337,7 @@ def pvr_from_pyfolio(returns, positions, model="cash_or_short", start_usd=None, 
     -------
     pandas.DataFrame
         As :func:`pvr_from_perf`, indexed like ``returns``; resolution
-        ``'end_of_day'`` (pyfolio keeps closes only).
+        ``'daily bars'`` (pyfolio keeps end-of-day positions only).
     """
     if isinstance(returns, pd.DataFrame) and returns.shape[1] == 1:
         returns = returns.iloc[:, 0]
@@ -341,7 +372,7 @@ def pvr_from_pyfolio(returns, positions, model="cash_or_short", start_usd=None, 
     days = np.arange(1, len(pos) + 1)
     return _daily_frame(returns.index, s, days, cash, long_, short, value, lev, bars.risk_usd,
                         bars.cash_low_usd, bars.max_short_usd, bars.max_leverage,
-                        bars.max_risk_usd, "end_of_day", model, leverage_limit)
+                        bars.max_risk_usd, fields.DAILY_BARS, model, leverage_limit)
 
 
 # ------------------------------------------------------------------ summaries
@@ -380,8 +411,13 @@ def summarize(daily, returns=None, alpha=math.nan, beta=math.nan, sharpe=None, m
         model=str(daily.attrs.get("model", "")), start_usd=s, pvr_avg_pct=pvr_avg,
         first_day=iso_day(daily.index[0]), last_day=iso_day(daily.index[-1]),
     )
-    return with_figures(summary, alpha=float(alpha), beta=float(beta), sharpe=float(sharpe),
-                        max_drawdown=float(max_drawdown), **{k: float(last[k]) for k in _FLOATS})
+    summary = with_figures(summary, alpha=float(alpha), beta=float(beta), sharpe=float(sharpe),
+                           max_drawdown=float(max_drawdown), **{k: float(last[k]) for k in _FLOATS})
+    # zipline (and empyrical) compute these from returns of an account whose
+    # value crossed zero: numbers, but meaningless ones (alpha 6.7e20, Sharpe
+    # 0.70 for a wiped-out account). Shown as NaN with the reason instead.
+    reason = undefined_reason(daily["value_usd"].to_numpy(), daily.index, returns)
+    return without_return_figures(summary, reason) if reason else summary
 
 
 # Summary figures read from the per-day frame's last row.
@@ -446,10 +482,16 @@ def with_return_figures(summary, perf):
     """A tracker's summary completed with the return statistics of the run's frame.
 
     The tracker measures PvR from account values; alpha, beta, Sharpe and max
-    drawdown come from the performance frame (:func:`return_figures`).
+    drawdown come from the performance frame (:func:`return_figures`), unless
+    they are undefined (the account reached zero: ``summary.nan_reason``).
     """
+    if summary.nan_reason:
+        return summary
     known = return_figures(perf)
     returns = known.pop("returns")
+    reason = undefined_reason(np.ones(len(perf)), perf.index, returns) if returns is not None else ""
+    if reason:
+        return without_return_figures(summary, reason)
     if known["sharpe"] is None:
         known["sharpe"] = stats.sharpe_ratio(returns) if returns is not None else math.nan
     if known["max_drawdown"] is None:

@@ -9,6 +9,8 @@ attributes are derived from the field table (:mod:`pvr_plugin.core.fields`).
 import math
 from dataclasses import asdict, make_dataclass, replace
 
+import numpy as np
+
 from pvr_plugin.core import fields
 
 #: The figures of a run, in the order of the ledger and of comparison tables.
@@ -76,7 +78,7 @@ def _docstring():
 def _field(q):
     name = q.in_summary
     kind = _TYPES.get(q.unit, float)
-    if name == "tag":
+    if name in ("tag", "nan_reason"):
         return name, str, ""
     if name in _OPTIONAL:
         return name, float, math.nan
@@ -96,6 +98,42 @@ RunSummary = make_dataclass(
         "__module__": __name__,
     },
 )
+
+
+#: The statistics computed from the run's returns: undefined once its account
+#: value reaches zero or below (a period's return below -100%). PvR, QRet, PnL,
+#: max risk and cash low stay defined.
+RETURN_FIGURES = ("alpha", "beta", "sharpe", "max_drawdown", "cagr")
+
+
+def _dollars(x):
+    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def undefined_reason(values_usd, sessions, returns=None):
+    """Why the return statistics of an account are undefined, or ``''`` when they are defined.
+
+    They stop meaning anything once the account value at a close is zero or
+    below (``account value reached -$724,158 on 2021-03-04``), or a period's
+    return is below -100% (``returns`` checked when given).
+    """
+    v = np.asarray(values_usd, float)
+    low = np.flatnonzero(v <= 0)
+    if low.size:
+        i = int(low[0])
+        return f"account value reached {_dollars(v[i])} on {iso_day(sessions[i])}"
+    if returns is not None:
+        r = np.asarray(returns, float)
+        lost = np.flatnonzero(r < -1.0)
+        if lost.size:
+            i = int(lost[0])
+            return f"a return of {100 * r[i]:.0f}% on {iso_day(sessions[i])} (below -100%)"
+    return ""
+
+
+def without_return_figures(summary, reason):
+    """The summary with its return statistics NaN and ``nan_reason`` saying why."""
+    return with_figures(summary, nan_reason=reason, **{k: math.nan for k in RETURN_FIGURES})
 
 
 def with_figures(summary, **figures):

@@ -13,7 +13,7 @@ import numpy as np
 
 from pvr_plugin.core import fields
 from pvr_plugin.core import pvr as core
-from pvr_plugin.core.summary import RunSummary, iso_day
+from pvr_plugin.core.summary import RunSummary, iso_day, undefined_reason, without_return_figures
 
 
 def _day_doc():
@@ -54,7 +54,8 @@ class SessionTracker:
         Keep every bar's account values (testing and debugging only).
     resolution : str
         What the extremes are measured from, for the summary: ``'intraday'``
-        when the bars are every minute of each session.
+        when the bars are every minute of each session, ``'daily bars'``
+        when each session is one bar.
     """
 
     start_usd: float
@@ -63,10 +64,11 @@ class SessionTracker:
     track_pvrp: bool = False
     watch_highs: bool = False
     keep_bars: bool = False
-    resolution: str = "intraday"
+    resolution: str = fields.DAILY_BARS
     days: int = 0
     first_session: object = None
     last: DayResult = None
+    breach: str = ""  # why the return statistics are undefined, from the first close at or below 0
     _pvr_eod_sum: float = 0.0
     _pvr_eod_count: int = 0
     bars: list = field(default_factory=list)
@@ -97,6 +99,8 @@ class SessionTracker:
             self.first_session = session
         s = self.start_usd
         v = float(value[-1])
+        if v <= 0 and not self.breach:
+            self.breach = undefined_reason([v], [session])
         pvr_value = float(bars.pvr_pct[-1])
         if not np.isnan(pvr_value):
             self._pvr_eod_sum += pvr_value
@@ -136,11 +140,12 @@ class SessionTracker:
         d = self.last
         if d is None:
             return None
-        return RunSummary(
+        summary = RunSummary(
             **{name: getattr(d, name) for name in _SUMMARY_FROM_DAY},
             resolution=self.resolution, model=self.model, start_usd=self.start_usd,
             first_day=iso_day(self.first_session), last_day=iso_day(d.session),
         )
+        return without_return_figures(summary, self.breach) if self.breach else summary
 
 
 # Summary figures that are the last session's values.

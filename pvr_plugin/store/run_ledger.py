@@ -65,7 +65,7 @@ _AFTER = (
 LEDGER_COLUMNS = _IDENTITY + tuple((q.name, q.ledger) for q in QUANTITIES if q.ledger) + _AFTER
 #: Version of the table's layout, kept in SQLite's ``user_version``. A ledger
 #: written before versions were kept reads 0 and is upgraded on first write.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 COLUMN_NAMES = tuple(name for name, _ in LEDGER_COLUMNS)
 _TYPES = {name: sql.split()[0] for name, sql in LEDGER_COLUMNS}
 _INDEXES = (

@@ -158,9 +158,10 @@ def plot_pvr_sheet(daily, summary, title=None, figure=None):
         for ax in axes[:-1]:
             ax.tick_params(labelbottom=False)
         name = title or "PvR tear sheet"
+        undefined = f"\nalpha, beta, Sharpe, drawdown n/a: {summary.nan_reason}" if summary.nan_reason else ""
         fig.suptitle(
             f"{name}: {summary.first_day} to {summary.last_day}  ({summary.resolution.replace('_', ' ')})\n"
-            f"PvR {summary.pvr_pct:.2f}%  PvR/day {summary.pvr_per_day_pct:.4f}%  tag {summary.tag}",
+            f"PvR {summary.pvr_pct:.2f}%  PvR/day {summary.pvr_per_day_pct:.4f}%  tag {summary.tag}{undefined}",
             x=0.07, y=0.985, ha="left", fontweight="bold",
         )
         fig.subplots_adjust(left=0.07, right=0.98, top=0.93, bottom=0.04)

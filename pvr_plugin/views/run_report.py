@@ -126,15 +126,20 @@ _DEMO_FORMATS = {"alpha": ".3g", "beta": ".3g", "capital_usd": ",.0f"}
 
 
 def comparison_text(results):
-    """The `pvr demo` table: one line per run, best PvR %/day first."""
-    frame = comparison_frame(results)[list(_DEMO_COLUMNS)]
+    """The `pvr demo` table: one line per run, best PvR %/day first, n/a explained below it."""
+    full = comparison_frame(results)
     headers = {"capital_usd": "capital $", **{n: BY_NAME[n].header for n in _DEMO_COLUMNS if n in BY_NAME}}
     fmt = {}
     for name in _DEMO_COLUMNS:
         spec = _DEMO_FORMATS.get(name) or (BY_NAME[name].fmt if name in BY_NAME and name != "days" else "")
         if spec:
-            fmt[headers.get(name, name)] = ("{:" + spec + "}").format
-    return frame.rename(columns=headers).to_string(index=False, formatters=fmt, na_rep="nan")
+            fmt[headers.get(name, name)] = lambda v, spec=spec: _num(v, spec)
+    text = full[list(_DEMO_COLUMNS)].rename(columns=headers).to_string(index=False, formatters=fmt)
+    notes = [f"  {run} ${cap:,.0f}: {why}" for run, cap, why in
+             full[["run", "capital_usd", "nan_reason"]].itertuples(index=False) if why]
+    if notes:
+        text += "\n\nn/a (undefined once an account reaches zero):\n" + "\n".join(notes)
+    return text
 
 
 def run_lines(result):
@@ -148,7 +153,14 @@ def run_lines(result):
         lines.append(f"Runtime {result.runtime_s:.1f} s")
     lines.append(
         f"{result.data_frequency} {result.start.date()} to {result.end.date()}  "
-        f"QRet {summary.qret_pct:.2f}%  Sharpe {summary.sharpe:.2f}  MaxDD {summary.max_drawdown:.3f}  "
-        f"alpha {summary.alpha:.3f}  beta {summary.beta:.3f}"
+        f"QRet {summary.qret_pct:.2f}%  Sharpe {_num(summary.sharpe, '.2f')}  "
+        f"MaxDD {_num(summary.max_drawdown, '.3f')}  alpha {_num(summary.alpha, '.3f')}  "
+        f"beta {_num(summary.beta, '.3f')}"
     )
+    if summary.nan_reason:
+        lines.append(f"alpha, beta, Sharpe, max drawdown and CAGR are n/a: {summary.nan_reason}")
     return lines
+
+
+def _num(x, spec):
+    return "n/a" if x is None or x != x else format(x, spec)

@@ -114,7 +114,7 @@ def test_compare_runs_and_files(tmp_path):
     assert file_row["pvr_pct"] == pytest.approx(25.0) and file_row["pvr_per_day_pct"] == pytest.approx(6.25)
     assert file_row["qret_pct"] == pytest.approx(30.0) and file_row["days"] == 4
     assert file_row["tag"] == "6.2500 r30.0 a0.30 b0.90 s3.00 d-5.0"
-    assert file_row["resolution"] == "end_of_day" and file_row["max_risk_usd"] == 1200.0
+    assert file_row["resolution"] == "daily bars" and file_row["max_risk_usd"] == 1200.0
     for key in NUMBER_KEYS:
         assert isinstance(file_row[key], float), key
     assert rows[1]["tag"] == "0.7512 r1.0 a0.10 b0.90 s1.00 d-10.0"
@@ -171,7 +171,7 @@ def test_pvr_run_records_and_compare_reads_it_back(tmp_path, pvr_home):
         else:
             assert row[key] == want, key
     assert row["pvr_pct"] == pytest.approx(perf["pvr_pct"].iloc[-1], rel=1e-9)
-    assert row["resolution"] == "intraday" and row["max_short_usd"] > 0
+    assert row["resolution"] == "daily bars" and row["max_short_usd"] > 0  # a daily run: extremes at the closes
     assert not math.isnan(row["alpha"])  # S&P 500 benchmark by default
     both = json.loads(pvr("compare", "1", str(out), "--json").stdout)
     assert both[0]["tag"] == both[1]["tag"] == row["tag"]

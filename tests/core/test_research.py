@@ -83,7 +83,7 @@ def test_known_answer_every_model(model):
     assert daily["qret_pct"].tolist() == approx_nan([0, 2, 5, 10, 15])
     assert daily["days"].tolist() == [1, 2, 3, 4, 5]
     assert daily["cagr"].iloc[-1] == pytest.approx(1.15 ** (252 / 5) - 1)
-    assert daily.attrs["resolution"] == "end_of_day" and set(daily["resolution"]) == {"end_of_day"}
+    assert daily.attrs["resolution"] == "daily bars" and set(daily["resolution"]) == {"daily bars"}
     assert daily.attrs["model"] == model and daily.attrs["start_usd"] == S
     assert list(daily.index) == list(DATES)
 
@@ -121,7 +121,7 @@ def test_intraday_columns_are_used_and_marked():
         max_short_usd=[0.0, 0.0, 100.0, 900.0, 900.0],
         max_gross_leverage=[0.0, 0.7, 1.3, 2.0, 2.0],
         max_risk_usd=[0.0, 700.0, 1400.0, 1400.0, 1400.0],
-        risk_model="cash_or_short",
+        risk_model="cash_or_short", pvr_resolution="intraday",
     )
     daily = research.pvr_from_perf(frame)
     assert daily.attrs["resolution"] == "intraday"
@@ -133,17 +133,17 @@ def test_intraday_columns_are_used_and_marked():
     assert daily["max_leverage"].tolist() == [0, 0.7, 1.3, 2.0, 2.0]
     # forced end of day ignores them
     eod = research.pvr_from_perf(frame, resolution="end_of_day")
-    assert eod.attrs["resolution"] == "end_of_day"
+    assert eod.attrs["resolution"] == "daily bars"
     assert eod["max_risk_usd"].tolist() == EXPECTED["cash_or_short"]["max_risk"]
     # gross risk cannot be rebuilt from a cash_or_short run's columns: end of day, said so
     gross = research.pvr_from_perf(frame, model="gross")
-    assert gross.attrs["resolution"] == "end_of_day"
+    assert gross.attrs["resolution"] == "daily bars"
     assert gross["max_risk_usd"].tolist() == EXPECTED["gross"]["max_risk"]
     with pytest.raises(PvrInputError, match="no intraday PvR for model 'gross'"):
         research.pvr_from_perf(frame, model="gross", resolution="intraday")
     # another starting capital than the run's: the run's intraday cash low does not apply
     other = research.pvr_from_perf(frame, start_usd=2000.0)
-    assert other.attrs["resolution"] == "end_of_day"
+    assert other.attrs["resolution"] == "daily bars"
     # a run of the gross model carries its own intraday max risk
     gross_run = frame.assign(risk_model="gross", max_risk_usd=[0.0, 700.0, 1300.0, 2100.0, 2100.0])
     g = research.pvr_from_perf(gross_run, model="gross")
@@ -188,15 +188,19 @@ def test_end_of_day_equals_the_tracker_at_closes(model):
     perf = _fixed_long_short("pvr" if model == "cash_or_short" else f"pvr-{model}")
     assert perf["risk_model"].iloc[-1] == model
     assert perf["ending_cash"].min() < 0 and perf["short_value"].min() < 0 and perf["gross_leverage"].max() > 1
-    plain = perf.drop(columns=list(METRIC_TO_DAILY) + ["risk_model"])
+    plain = perf.drop(columns=list(METRIC_TO_DAILY) + ["risk_model", "pvr_resolution"])
     daily = research.pvr_from_perf(plain, model=model)
-    assert daily.attrs["resolution"] == "end_of_day"
+    assert daily.attrs["resolution"] == "daily bars"
     for metric_col, daily_col in METRIC_TO_DAILY.items():
         np.testing.assert_allclose(daily[daily_col].to_numpy(), perf[metric_col].to_numpy(dtype=float),
                                    rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=metric_col)
-    # With the metric's columns present, the same numbers, marked as the tracker's
+    # With the metric's columns present, the same numbers, marked as the tracker's:
+    # a daily backtest's extremes are measured at each close, so 'daily bars'
     with_metric = research.pvr_from_perf(perf, model=model)
-    assert with_metric.attrs["resolution"] == "intraday"
+    assert perf["pvr_resolution"].iloc[-1] == "daily bars"
+    assert with_metric.attrs["resolution"] == "daily bars"
+    with pytest.raises(PvrInputError, match="the run had daily bars"):
+        research.pvr_from_perf(perf, model=model, resolution="intraday")
     np.testing.assert_allclose(with_metric["pvr_pct"], perf["pvr_pct"].astype(float), rtol=1e-9, equal_nan=True)
 
 
@@ -210,7 +214,7 @@ def test_proportional_equals_the_session_tracker_at_closes():
     days = [tracker.end_of_session(t, [c], [lg], [sh]) for t, c, lg, sh in zip(
         perf.index, perf["ending_cash"], perf["long_value"], perf["short_value"])]
     daily = research.pvr_from_perf(perf, model="proportional")
-    assert daily.attrs["resolution"] == "end_of_day"
+    assert daily.attrs["resolution"] == "daily bars"
     for field in ("pvr_pct", "pvr_per_day_pct", "max_risk_usd", "cash_low_usd", "max_short_usd",
                   "max_leverage", "qret_pct", "cagr"):
         np.testing.assert_allclose(daily[field].to_numpy(), [getattr(d, field) for d in days],
@@ -297,7 +301,7 @@ def test_nothing_at_risk_is_nan_not_inf():
 def test_pyfolio_example_is_finite_and_consistent():
     perf = pyfolio_example()
     daily = research.pvr_from_perf(perf)
-    assert daily.attrs["resolution"] == "end_of_day"
+    assert daily.attrs["resolution"] == "daily bars"
     assert daily.attrs["start_usd"] == 10_000_000.0
     traded = daily["max_risk_usd"] > 0
     assert not traded.iloc[0] and traded.iloc[1:].all()  # first order fills on day two
@@ -442,7 +446,7 @@ def test_run_summary_of_hand_frame():
     assert (summary.alpha, summary.beta, summary.sharpe, summary.max_drawdown) == (0.42, 0.54, 1.35, -0.337)
     assert summary.max_risk_usd == 1200 and summary.cash_low_usd == -200 and summary.max_short_usd == 700
     assert summary.max_leverage == pytest.approx(2000 / 1100)
-    assert summary.days == 5 and summary.resolution == "end_of_day"
+    assert summary.days == 5 and summary.resolution == "daily bars"
     assert summary.tag == "2.5000 r15.0 a0.42 b0.54 s1.35 d-33.7"
     assert summary.first_day == "2021-01-04" and summary.last_day == "2021-01-08"
     assert set(research.SUMMARY_KEYS) <= set(summary.as_dict())

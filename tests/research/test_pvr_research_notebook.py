@@ -19,8 +19,8 @@ def test_pvr_research_notebook_runs(zipline_root, tmp_path, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert [o for o in outputs if o.get("output_type") == "error"] == []
     texts = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    assert "long_short resolution: intraday" in texts
-    assert "short_only resolution: end_of_day" in texts
+    assert "long_short resolution: daily bars" in texts  # a daily run: the tracker saw each close
+    assert "short_only resolution: daily bars" in texts
     assert f"recorded runs [1, 2] in {home / 'runs.sqlite'}" in texts
     # the tear sheet drew a figure; the tables are shown as HTML
     assert any("image/png" in o.get("data", {}) for o in outputs)

@@ -206,7 +206,7 @@ def test_record_run(tmp_path, pvr_home):
     assert got["params"] == {"k": 3} and got["params_key"] == '{"k":3}'
     assert (got["start"], got["end"], got["bundle"], got["data_frequency"]) == ("2021-01-04", "2021-01-06", "pvr-demo", "daily")
     assert got["capital_usd"] == 1000.0 and got["runtime_s"] == 0.25
-    assert got["perf_path"] == str(tmp_path / "perf.pkl") and got["resolution"] == "end_of_day"
+    assert got["perf_path"] == str(tmp_path / "perf.pkl") and got["resolution"] == "daily bars"
     assert got["risk_model"] == "cash_or_short"
 
 

@@ -53,7 +53,7 @@ def test_rows_share_the_date_axis_and_draw_the_numbers():
     assert isinstance(table, pd.DataFrame) and list(table.columns) == ["value"]
     assert table.loc["pvr_pct", "value"] == pytest.approx(100 * 100 / 1200)
     assert table.loc["max_risk_usd", "value"] == 1200
-    assert table.loc["days", "value"] == 4 and table.loc["resolution", "value"] == "end_of_day"
+    assert table.loc["days", "value"] == 4 and table.loc["resolution", "value"] == "daily bars"
     assert table.loc["tag", "value"] in fig._suptitle.get_text()
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=40)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pvr_plugin.core.fields import quantity
+from pvr_plugin.core.summary import undefined_reason
 from pvr_plugin.core.inputs import DATE_COLUMN_NAMES, detect_units, parse_csv, parse_dates, parse_numbers
 from pvr_plugin.data import index_returns, spy_returns
 from pvr_plugin.errors import PvrInputError
@@ -216,6 +217,13 @@ def _from_frame(frame, label, column, kind, unit, name, first_line=None):
             raise PvrInputError(f"{label}: only one column ({date_col!r}); need a date and a returns column")
     else:
         dates = frame.index
+    if "portfolio_value" in frame.columns and column is None:
+        # A zipline frame of an account that went to zero or below has no
+        # meaningful returns (they cross -100%): refuse rather than mislead.
+        values = pd.to_numeric(frame["portfolio_value"], errors="coerce").to_numpy(dtype=float)
+        why = undefined_reason(values, pd.DatetimeIndex(dates) if len(dates) else dates)
+        if why:
+            raise PvrInputError(f"{label}: {why}; return statistics are undefined once an account reaches zero")
     col = _pick_column(frame, label, column)
     series, notes = clean_returns(
         frame[col].reset_index(drop=True), dates, label, column=str(col), kind=kind, unit=unit,
