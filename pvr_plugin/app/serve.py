@@ -109,8 +109,10 @@ class CappedKernelManager(AsyncMappingKernelManager):
     """jupyter_server's kernel manager with a cap on the kernels running at once.
 
     A kernel counts from the moment its start is asked for, so that visitors
-    arriving together cannot start more than ``max_kernels`` between them.
-    Over the cap, :meth:`start_kernel` raises HTTP 503.
+    arriving together cannot start more than ``max_kernels`` between them,
+    until its shutdown begins (its process is gone a moment later), so that
+    a tab closed and reopened is served again at once. Over the cap,
+    :meth:`start_kernel` raises HTTP 503.
     """
 
     max_kernels = Integer(DEFAULT_MAX_KERNELS, config=True,
@@ -119,10 +121,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._starting = set()
+        self._stopping = set()
 
     def kernel_count(self):
-        """Kernels running or starting."""
-        return len(set(self.list_kernel_ids()) | self._starting)
+        """Kernels running or starting, not those shutting down."""
+        return len((set(self.list_kernel_ids()) | self._starting) - self._stopping)
 
     def is_full(self):
         """True when no further kernel may start."""
@@ -141,6 +144,14 @@ class CappedKernelManager(AsyncMappingKernelManager):
             return await super().start_kernel(kernel_id=kernel_id, **kwargs)
         finally:
             self._starting.discard(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id, now=False, restart=False):
+        if not restart:
+            self._stopping.add(kernel_id)
+        try:
+            return await super().shutdown_kernel(kernel_id, now=now, restart=restart)
+        finally:
+            self._stopping.discard(kernel_id)
 
 
 def busy_page(max_kernels):

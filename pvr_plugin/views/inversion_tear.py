@@ -216,12 +216,14 @@ def _plot_spread(ax, result, max_points):
         ax.plot(spread.index[kept], rolling[kept], color=_ROLLING_COLOUR, linewidth=2.0,
                 zorder=4, label=f"{result.rolling_window}-period rolling mean")
     ax.axhline(0.0, color="black", linewidth=1.0, alpha=0.8)
-    inverted = np.nan_to_num(values, nan=0.0) < 0
-    # Above the line, or a dense series would hide it; interpolate=True extends
-    # each region to the zero crossings, so one-period inversions are shaded too.
-    ax.fill_between(dates, np.nan_to_num(values, nan=0.0), 0.0, where=inverted,
-                    color=_INVERSION_COLOUR, alpha=0.45, interpolate=True, zorder=3,
-                    linewidth=0, label=f"Inversions ({result.inversion_rate:.1%} of periods)")
+    # One polygon between the line's part below zero and zero, drawn above the
+    # line or a dense series would hide it. With a point added where the line
+    # crosses zero it is exactly the regions fill_between(where=...,
+    # interpolate=True) draws, which costs about 1 ms per region.
+    shade_x, shade_y = _with_zero_crossings(dates, np.nan_to_num(values, nan=0.0))
+    ax.fill_between(shade_x, np.minimum(shade_y, 0.0), 0.0, color=_INVERSION_COLOUR,
+                    alpha=0.45, zorder=3, linewidth=0,
+                    label=f"Inversions ({result.inversion_rate:.1%} of periods)")
     if len(dates) == 1:
         # A single point draws no line; mark it.
         ax.scatter(dates, values, color=_SPREAD_COLOUR, zorder=3)
@@ -318,6 +320,20 @@ def _first_per_bucket(flags, bucket):
     positions = np.flatnonzero(flags)
     buckets = bucket[positions]
     return positions[np.concatenate(([True], buckets[1:] != buckets[:-1]))]
+
+
+def _with_zero_crossings(dates, values):
+    """A line's points plus one point (value 0) wherever it crosses zero."""
+    cross = np.flatnonzero(values[:-1] * values[1:] < 0)
+    if not len(cross) or not isinstance(dates, pd.DatetimeIndex):
+        return dates, values
+    stamps = dates.asi8  # in the index's own unit, UTC for aware dates
+    share = values[cross] / (values[cross] - values[cross + 1])
+    at = stamps[cross] + np.round((stamps[cross + 1] - stamps[cross]) * share).astype(np.int64)
+    moments = pd.DatetimeIndex(np.insert(stamps, cross + 1, at).astype(f"M8[{dates.unit}]"))
+    if dates.tz is not None:
+        moments = moments.tz_localize("UTC").tz_convert(dates.tz)
+    return moments, np.insert(values, cross + 1, 0.0)
 
 
 def _note_downsampled(ax, periods, drawn):

@@ -120,6 +120,15 @@ def test_one_period_inversion_is_shaded():
     shading = [c for c in ax.collections if isinstance(c, PolyCollection)][0]
     lows = [path.vertices[:, 1].min() for path in shading.get_paths()]
     assert len(lows) == 1 and lows[0] == pytest.approx(-0.02)
+    # The shading starts and ends where the line crosses zero: a third of the way
+    # from 0.01 down to -0.02, and two thirds of the way from -0.02 up to 0.01.
+    days = matplotlib.dates.date2num(frame.index)
+    vertices = shading.get_paths()[0].vertices
+    below = vertices[vertices[:, 1] < -1e-12, 0]
+    assert below.min() == pytest.approx(days[1]) == below.max()
+    edges = list(vertices[vertices[:, 1] == 0.0, 0])
+    assert pytest.approx(days[0] + (days[1] - days[0]) / 3) in edges
+    assert pytest.approx(days[1] + (days[2] - days[1]) * 2 / 3) in edges
 
 
 # ------------------------------------------------------------ long inputs: drawn downsampled
