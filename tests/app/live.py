@@ -89,8 +89,10 @@ def wait_for(condition, timeout_s, step_s=0.2):
     return bool(condition())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module: other test modules start playwright themselves, which fails
+    # while another sync playwright runs.
     assert os.path.exists(CHROMIUM), (
         f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium chromium-driver)")
     from playwright.sync_api import sync_playwright
