@@ -5,16 +5,20 @@ The notebook ``research/inversion_viewer.ipynb`` only builds
 with one command from a source checkout::
 
     python -m pvr_plugin.app.inversion_app --port 8866 [--data-dir DIR]
+        [--max-kernels N] [--cull-idle-s S] ...
 
-Safety rules:
+It is served through :mod:`pvr_plugin.app.serve` (idle kernels culled,
+kernels capped, a busy page over the cap). Safety rules:
 
 * an upload is parsed in memory as CSV text (never executed, never written
-  to disk) and refused above :data:`MAX_UPLOAD_BYTES`;
+  to disk) and refused above :data:`MAX_UPLOAD_BYTES`; the served page never
+  sends the content of a larger file, only its name and size;
 * a server-side file is only read from inside the allowed folder (``--data-dir``,
   or the ``PVR_INVERSION_DIR`` environment variable); without one, only
   uploads are accepted;
 * every problem becomes a readable message in the page, and the app keeps
-  working for the next file.
+  working for the next file: no input reaches the page as an uncaught
+  exception.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ import argparse
 import base64
 import html
 import os
+import stat
 import sys
 import warnings
 from pathlib import Path
@@ -39,10 +44,6 @@ from pvr_plugin.views.inversion_text import episodes_csv_text, summary_lines
 MAX_UPLOAD_BYTES = 20_000_000
 #: Environment variable naming the folder server-side paths may come from.
 DATA_DIR_ENV = "PVR_INVERSION_DIR"
-#: Largest websocket message the launcher lets Voila accept. Uploads travel as
-#: one message; the margin above MAX_UPLOAD_BYTES lets an oversized upload
-#: reach the app and get a readable refusal instead of a dropped connection.
-WEBSOCKET_MAX_BYTES = 64 * 1024 * 1024
 NOTEBOOK_NAME = Path("research") / "inversion_viewer.ipynb"
 
 _ERROR_STYLE = "color:#b00020;font-weight:bold"
@@ -69,7 +70,7 @@ class InversionApp:
     def __init__(self, allowed_dir=None, max_upload_bytes=MAX_UPLOAD_BYTES):
         self.allowed_dir = Path(allowed_dir).resolve() if allowed_dir else None
         self.max_upload_bytes = int(max_upload_bytes)
-        self._source = None  # (kind, name, payload): the file the next run reads
+        self._source = None  # (name, bytes): the file the next run reads
         wide = {"description_width": "initial"}
 
         self.uploader = widgets.FileUpload(accept=".csv,.txt,text/csv", multiple=False,
@@ -128,14 +129,20 @@ class InversionApp:
         files = change["new"]
         if not files:
             return
-        item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
-        name = os.path.basename(str(item.get("name", "upload.csv"))) or "upload.csv"
-        size = max(int(item.get("size") or 0), len(item["content"]))
+        try:
+            item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
+            name = os.path.basename(str(item.get("name", "upload.csv"))) or "upload.csv"
+            content = item.get("content") or b""
+            size = max(int(item.get("size") or 0), len(content))
+        except Exception as exc:  # a malformed upload message: say so, keep going
+            self._reject(f"the upload could not be read ({type(exc).__name__})")
+            return
         if size > self.max_upload_bytes:
+            # The served page sends no content above the limit, only name and size.
             self._reject(f"{name}: file is {size / 1e6:.1f} MB; the limit is "
                          f"{self.max_upload_bytes / 1e6:.0f} MB")
             return
-        self._select(("upload", name, bytes(item["content"])))
+        self._select((name, bytes(content)))
 
     def _on_path(self, change):
         text = (change["new"] or "").strip()
@@ -143,10 +150,11 @@ class InversionApp:
             return
         try:
             path = self.resolve_path(text)
+            payload = self._read_server_file(path, text)
         except PvrInputError as exc:
             self._reject(str(exc))
             return
-        self._select(("path", path.name, path))
+        self._select((path.name, payload))
 
     def _on_run(self, _button=None):
         self.run()
@@ -157,20 +165,51 @@ class InversionApp:
         """The server file named by ``text``, only if inside the allowed folder.
 
         Relative names are taken inside the folder; ``..``, absolute paths and
-        symbolic links that lead outside it are refused.
+        symbolic links that lead outside it are refused, and so are folders,
+        devices, pipes and names the system cannot take. Messages name
+        ``text``, never the server's own paths.
         """
         if self.allowed_dir is None:
             raise PvrInputError("server files are turned off; upload the CSV instead")
-        candidate = Path(text).expanduser()
-        if not candidate.is_absolute():
-            candidate = self.allowed_dir / candidate
-        resolved = candidate.resolve()
-        if not resolved.is_relative_to(self.allowed_dir):
-            # The server's own paths are not shown to the page.
-            raise PvrInputError(f"{text}: outside the allowed folder")
-        if not resolved.is_file():
-            raise PvrInputError(f"{text}: no such file in the allowed folder")
+        shown = _shown(text)
+        if "\x00" in text:
+            raise PvrInputError(f"{shown}: not a file name (it holds a NUL character)")
+        try:
+            candidate = Path(text).expanduser()
+            if not candidate.is_absolute():
+                candidate = self.allowed_dir / candidate
+            resolved = candidate.resolve()
+            inside = resolved.is_relative_to(self.allowed_dir)
+            folder, exists, regular = resolved.is_dir(), resolved.exists(), resolved.is_file()
+        except (OSError, ValueError, RuntimeError) as exc:  # too long, a link loop ...
+            raise PvrInputError(f"{shown}: not a usable file name ({_reason(exc)})") from None
+        if not inside:
+            raise PvrInputError(f"{shown}: outside the allowed folder")
+        if folder:
+            raise PvrInputError(f"{shown}: is a folder, not a file")
+        if not exists:
+            raise PvrInputError(f"{shown}: no such file in the allowed folder")
+        if not regular:
+            raise PvrInputError(f"{shown}: not a regular file")
         return resolved
+
+    def _read_server_file(self, path, text):
+        """The bytes of an allowed server file, size-checked before reading."""
+        shown = _shown(text)
+        try:
+            # Non-blocking, and checked again once open: a pipe swapped in
+            # after resolve_path must not hang the app.
+            with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+                status = os.fstat(handle.fileno())
+                if not stat.S_ISREG(status.st_mode):
+                    raise PvrInputError(f"{shown}: not a regular file")
+                size = status.st_size
+                if size > self.max_upload_bytes:
+                    raise PvrInputError(f"{shown}: file is {size / 1e6:.1f} MB; the limit is "
+                                        f"{self.max_upload_bytes / 1e6:.0f} MB")
+                return handle.read(self.max_upload_bytes + 1)
+        except OSError as exc:
+            raise PvrInputError(f"{shown}: cannot be read ({_reason(exc)})") from None
 
     def run(self):
         """Analyse the selected file with the current settings and show the results."""
@@ -185,27 +224,27 @@ class InversionApp:
                 result = analyze_inversions(data, top=self.top.value, bottom=self.bottom.value,
                                             rolling=self.rolling.value)
                 png = figure_png(plot_inversions(result), dpi=80)
+            summary = ("<div class='inversion-summary'><ul>"
+                       + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(result))
+                       + "</ul></div>")
+            link = _download_link(result)
         except PvrInputError as exc:
             self._fail(str(exc))
             return
         except Exception as exc:  # the page must stay usable whatever the file holds
-            self._fail(f"{self._source[1]}: could not analyse the file ({type(exc).__name__}: "
+            self._fail(f"{self._source[0]}: could not analyse the file ({type(exc).__name__}: "
                        f"{_first_line(exc)})")
             return
-        self.summary.value = (
-            "<div class='inversion-summary'><ul>"
-            + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(result))
-            + "</ul></div>"
-        )
+        self.summary.value = summary
         self.plot.value = png
         self.plot.layout.display = None
-        self.download.value = _download_link(result)
-        self.status.value = _note(f"Done: {html.escape(self._source[1])}.", ok=True)
+        self.download.value = link
+        self.status.value = _note(f"Done: {html.escape(self._source[0])}.", ok=True)
 
     # ---------------------------------------------------------- helpers
 
     def _load(self):
-        _kind, name, payload = self._source
+        name, payload = self._source
         units = None if self.units.value == "detect" else self.units.value
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -217,26 +256,27 @@ class InversionApp:
         self._source = source
         try:
             data = self._load()
+            labels = [str(c) for c in data.returns.columns]
+            periods = len(data.returns)
+            per_year, word = infer_periods_per_year(data.returns.index)
+            window = default_rolling_window(per_year, periods)
         except PvrInputError as exc:
             self._reject(str(exc))
             return
         except Exception as exc:  # unreadable bytes of any kind: say so, keep going
-            self._reject(f"{source[1]}: could not read the file ({type(exc).__name__}: "
+            self._reject(f"{source[0]}: could not read the file ({type(exc).__name__}: "
                          f"{_first_line(exc)})")
             return
-        labels = [str(c) for c in data.returns.columns]
         options = [(f"{i}: {label}", i) for i, label in enumerate(labels, start=1)]
         self.top.options = options
         self.bottom.options = options
         self.top.value, self.bottom.value = len(labels), 1
         self.top.disabled = self.bottom.disabled = False
-        periods = len(data.returns)
-        per_year, word = infer_periods_per_year(data.returns.index)
         self.rolling.max = max(260, periods)
-        self.rolling.value = default_rolling_window(per_year, periods)
+        self.rolling.value = window
         self.run_button.disabled = False
         self.status.value = _note(
-            f"Loaded {html.escape(source[1])}: {periods} {word} periods, {len(labels)} buckets "
+            f"Loaded {html.escape(source[0])}: {periods} {word} periods, {len(labels)} buckets "
             f"({html.escape(data.units)}, {html.escape(data.units_source)}). Press Run analysis.",
             ok=True)
 
@@ -263,6 +303,21 @@ def _note(text, ok=False):
     return f"<div class='inversion-status' style='{style}'>{text}</div>"
 
 
+def _shown(text):
+    """A user's path text as it may appear in a message (control characters visible)."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return shown if len(shown) <= 120 else shown[:117] + "..."
+
+
+def _reason(exc):
+    """Why an OS call failed, without the server path the exception carries."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    if isinstance(exc, RuntimeError):  # what pathlib raises for a loop of links
+        return "a loop of symbolic links"
+    return type(exc).__name__
+
+
 def _first_line(exc):
     text = str(exc).strip()
     return text.splitlines()[0] if text else "no details"
@@ -277,19 +332,19 @@ def _download_link(result):
 
 
 def main(argv=None):
-    """Start Voila on the viewer notebook (the one documented command)."""
+    """Serve the viewer notebook (the one documented command)."""
+    from pvr_plugin.app import serve  # the server's imports stay out of the kernels
+
     parser = argparse.ArgumentParser(
         prog="python -m pvr_plugin.app.inversion_app",
         description="Serve the factor-inversion viewer with Voila.")
-    parser.add_argument("--port", type=int, default=8866)
-    parser.add_argument("--ip", default="127.0.0.1",
-                        help="Interface to listen on (default: this machine only).")
     parser.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV),
                         help="Folder server-side paths may be read from (default: $%s; "
                              "none: uploads only)." % DATA_DIR_ENV)
     parser.add_argument("--notebook", default=None,
                         help=f"The viewer notebook (default: {NOTEBOOK_NAME} of the source "
                              "checkout or of the current folder).")
+    serve.add_serve_options(parser)
     args = parser.parse_args(argv)
     notebook = _find_notebook(args.notebook)
     if notebook is None:
@@ -305,13 +360,7 @@ def main(argv=None):
         env[DATA_DIR_ENV] = os.path.abspath(args.data_dir)
     else:
         env.pop(DATA_DIR_ENV, None)
-    command = [
-        sys.executable, "-m", "voila", str(notebook), "--no-browser",
-        f"--port={args.port}", f"--Voila.ip={args.ip}",
-        f"--Voila.tornado_settings={{'websocket_max_message_size': {WEBSOCKET_MAX_BYTES}}}",
-    ]
-    # Replace this process so that stopping it stops Voila.
-    os.execve(sys.executable, command, env)
+    serve.exec_serve(notebook, args, env, max_upload_bytes=MAX_UPLOAD_BYTES)
 
 
 def _find_notebook(given):

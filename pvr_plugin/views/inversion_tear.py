@@ -2,6 +2,13 @@
 
 The figure is built on matplotlib's object API with an Agg canvas (no pyplot
 state), so it works in scripts, servers and notebooks alike.
+
+Long series are drawn downsampled: above :data:`DRAW_POINTS_MAX` periods each
+line chart keeps, in each of :data:`DRAW_BUCKETS` equal time spans (about one
+per pixel of the chart), the lowest and the highest value, so every inversion
+spike, the shaded inversions and the drawdown troughs stay in the picture, and
+the chart says it is downsampled. Only the drawing is: every statistic, label
+and table comes from all periods.
 """
 from __future__ import annotations
 
@@ -24,6 +31,10 @@ _SPREAD_COLOUR = "steelblue"
 _ROLLING_COLOUR = "darkorange"
 _INVERSION_COLOUR = "red"
 _CURVE_COLOUR = "forestgreen"
+#: Longest series drawn point by point; longer ones are downsampled.
+DRAW_POINTS_MAX = 10_000
+#: Time spans of a downsampled line (each keeps its low and its high).
+DRAW_BUCKETS = 2_000
 _DRAWDOWN_COLOURS = ("red", "orange", "gold", "purple", "brown", "gray", "pink", "olive")
 _STYLE = {
     "axes.grid": True,
@@ -117,7 +128,7 @@ def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
     return sheet
 
 
-def plot_inversions(result, worst=None):
+def plot_inversions(result, worst=None, *, max_points=DRAW_POINTS_MAX):
     """The three chart rows for ``result`` on a new Agg figure.
 
     Parameters
@@ -125,6 +136,9 @@ def plot_inversions(result, worst=None):
     result : InversionResult
     worst : pandas.DataFrame, optional
         Drawdowns to shade on the cumulative curve (default: the 5 deepest).
+    max_points : int or None
+        Longest series drawn point by point; longer ones are drawn
+        downsampled (see the module notes). None draws every point.
 
     Returns
     -------
@@ -136,8 +150,8 @@ def plot_inversions(result, worst=None):
         fig = Figure(figsize=(14, 12))
         FigureCanvasAgg(fig)
         grid = gridspec.GridSpec(3, 1, figure=fig, height_ratios=(4, 3, 3), hspace=0.45)
-        _plot_spread(fig.add_subplot(grid[0]), result)
-        _plot_cumulative(fig.add_subplot(grid[1]), result, worst)
+        _plot_spread(fig.add_subplot(grid[0]), result, max_points)
+        _plot_cumulative(fig.add_subplot(grid[1]), result, worst, max_points)
         _plot_buckets(fig.add_subplot(grid[2]), result)
         fig.subplots_adjust(left=0.07, right=0.98, top=0.95, bottom=0.06)
     return fig
@@ -188,23 +202,28 @@ def summary_table(result):
 # ------------------------------------------------------------ chart rows
 
 
-def _plot_spread(ax, result):
+def _plot_spread(ax, result, max_points):
     spread = result.spread
-    dates = spread.index
-    values = spread.to_numpy()
+    keep = draw_positions(spread.index, spread.to_numpy(), max_points=max_points)
+    dates, values = spread.index[keep], spread.to_numpy()[keep]
     # Thin lines for long daily series, so the shading stays visible.
-    ax.plot(dates, values, color=_SPREAD_COLOUR, linewidth=1.0 if len(dates) < 1000 else 0.4,
+    ax.plot(dates, values, color=_SPREAD_COLOUR,
+            linewidth=1.0 if len(dates) < 1000 else 0.4 if len(dates) == len(spread) else 0.6,
             alpha=0.9, label=f"{result.top} - {result.bottom}")
     if result.rolling_spread is not None:
-        ax.plot(dates, result.rolling_spread.to_numpy(), color=_ROLLING_COLOUR, linewidth=2.0,
+        rolling = result.rolling_spread.to_numpy()
+        kept = draw_positions(spread.index, rolling, max_points=max_points)
+        ax.plot(spread.index[kept], rolling[kept], color=_ROLLING_COLOUR, linewidth=2.0,
                 zorder=4, label=f"{result.rolling_window}-period rolling mean")
     ax.axhline(0.0, color="black", linewidth=1.0, alpha=0.8)
-    inverted = np.nan_to_num(values, nan=0.0) < 0
-    # Above the line, or a dense series would hide it; interpolate=True extends
-    # each region to the zero crossings, so one-period inversions are shaded too.
-    ax.fill_between(dates, np.nan_to_num(values, nan=0.0), 0.0, where=inverted,
-                    color=_INVERSION_COLOUR, alpha=0.45, interpolate=True, zorder=3,
-                    linewidth=0, label=f"Inversions ({result.inversion_rate:.1%} of periods)")
+    # One polygon between the line's part below zero and zero, drawn above the
+    # line or a dense series would hide it. With a point added where the line
+    # crosses zero it is exactly the regions fill_between(where=...,
+    # interpolate=True) draws, which costs about 1 ms per region.
+    shade_x, shade_y = _with_zero_crossings(dates, np.nan_to_num(values, nan=0.0))
+    ax.fill_between(shade_x, np.minimum(shade_y, 0.0), 0.0, color=_INVERSION_COLOUR,
+                    alpha=0.45, zorder=3, linewidth=0,
+                    label=f"Inversions ({result.inversion_rate:.1%} of periods)")
     if len(dates) == 1:
         # A single point draws no line; mark it.
         ax.scatter(dates, values, color=_SPREAD_COLOUR, zorder=3)
@@ -212,11 +231,14 @@ def _plot_spread(ax, result):
     ax.set_ylabel("Spread")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="upper left", ncol=3)
+    _note_downsampled(ax, len(spread), len(dates))
 
 
-def _plot_cumulative(ax, result, worst):
+def _plot_cumulative(ax, result, worst, max_points):
     curve = result.cumulative
-    ax.plot(curve.index, curve.to_numpy(), color=_CURVE_COLOUR, linewidth=1.5,
+    keep = draw_positions(curve.index, curve.to_numpy(), max_points=max_points)
+    drawn = curve.iloc[keep]
+    ax.plot(drawn.index, drawn.to_numpy(), color=_CURVE_COLOUR, linewidth=1.5,
             label="Cumulative spread (summed)")
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
     first, last = curve.index[0], curve.index[-1]
@@ -229,6 +251,7 @@ def _plot_cumulative(ax, result, worst):
     ax.set_ylabel("Summed spread")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="upper left")
+    _note_downsampled(ax, len(curve), len(drawn))
 
 
 def _plot_buckets(ax, result):
@@ -245,6 +268,82 @@ def _plot_buckets(ax, result):
         ax.set_xticks(numbers)
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=20))
+
+
+# ------------------------------------------------------------ downsampling
+
+
+def draw_positions(index, values, *, max_points=DRAW_POINTS_MAX, buckets=DRAW_BUCKETS):
+    """Which points of a series to draw.
+
+    Up to ``max_points`` points (None: any number): all of them. Longer
+    series: cut the time axis into ``buckets`` equal spans and keep, in each,
+    the first lowest and the first highest value (NaN ignored; a span of NaN only keeps one NaN, so
+    the line still breaks there). The kept points are real data points, so
+    the lowest and highest values of the whole series are always drawn.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The series' dates, ascending (any other index counts as evenly spaced).
+    values : numpy.ndarray
+    max_points, buckets : int
+
+    Returns
+    -------
+    slice or numpy.ndarray
+        ``slice(None)`` (everything), or the sorted positions to keep.
+    """
+    # Our own few numpy calls (about 15 ms for a million points): the packages
+    # that downsample for plots mostly do LTTB, which may drop a one-period
+    # spike, and this chart exists to show those.
+    values = np.asarray(values, dtype=float)
+    count = len(values)
+    if max_points is None or count <= max_points:
+        return slice(None)
+    if isinstance(index, pd.DatetimeIndex):
+        times = index.asi8.astype(float)
+    else:
+        times = np.arange(count, dtype=float)
+    inner = np.linspace(times[0], times[-1], buckets + 1)[1:-1]
+    starts = np.unique(np.concatenate(([0], np.searchsorted(times, inner))))
+    missing = np.isnan(values)
+    low_values = np.where(missing, np.inf, values)
+    high_values = np.where(missing, -np.inf, values)
+    bucket = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, count)))
+    lows = np.minimum.reduceat(low_values, starts)[bucket] == low_values
+    highs = np.maximum.reduceat(high_values, starts)[bucket] == high_values
+    return np.union1d(_first_per_bucket(lows, bucket), _first_per_bucket(highs, bucket))
+
+
+def _first_per_bucket(flags, bucket):
+    positions = np.flatnonzero(flags)
+    buckets = bucket[positions]
+    return positions[np.concatenate(([True], buckets[1:] != buckets[:-1]))]
+
+
+def _with_zero_crossings(dates, values):
+    """A line's points plus one point (value 0) wherever it crosses zero."""
+    cross = np.flatnonzero(values[:-1] * values[1:] < 0)
+    if not len(cross) or not isinstance(dates, pd.DatetimeIndex):
+        return dates, values
+    stamps = dates.asi8  # in the index's own unit, UTC for aware dates
+    share = values[cross] / (values[cross] - values[cross + 1])
+    at = stamps[cross] + np.round((stamps[cross + 1] - stamps[cross]) * share).astype(np.int64)
+    moments = pd.DatetimeIndex(np.insert(stamps, cross + 1, at).astype(f"M8[{dates.unit}]"))
+    if dates.tz is not None:
+        moments = moments.tz_localize("UTC").tz_convert(dates.tz)
+    return moments, np.insert(values, cross + 1, 0.0)
+
+
+def _note_downsampled(ax, periods, drawn):
+    if drawn >= periods:
+        return
+    ax.text(0.995, 0.03, f"Drawn downsampled: {periods:,} periods shown as the low and high of "
+            f"{DRAW_BUCKETS:,} time spans ({drawn:,} points); statistics use every period.",
+            transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="dimgray",
+            style="italic", zorder=6, gid="downsampled-note",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 2})
 
 
 def _show_in_notebook(fig):

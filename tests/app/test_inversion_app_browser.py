@@ -1,32 +1,23 @@
 """The factor-inversion web app: its logic in-process, then Voila in real Chromium.
 
-The browser test starts the documented command (``python -m
-pvr_plugin.app.inversion_app``) on a free localhost port and drives Debian's
-``/usr/bin/chromium`` with playwright. It fails, never skips, when Chromium is
+The browser tests start the documented command (``python -m
+pvr_plugin.app.inversion_app``) on a free localhost port and drive Debian's
+``/usr/bin/chromium`` with playwright. They fail, never skip, when Chromium is
 missing: CI installs it with apt-get before the tests.
 """
 import base64
 import io
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
 
 from pvr_plugin.app.inversion_app import InversionApp
-from tests.conftest import REPO
+from tests.app.live import running_app, upload
+from tests.conftest import INVERSION_CSV as FIXTURE
 
-from tests.conftest import INVERSION_CSV as FIXTURE  # noqa: E402
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 BAD_CSV = b"Period,Ret1\n2020-01-31,1.0\n2020-02-29,2.0\n"
 
 
@@ -123,66 +114,13 @@ def _error_of(app, text):
 # ------------------------------------------------------------ Voila in Chromium
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def voila_url(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("served")
     shutil.copy(FIXTURE, data_dir / "rank.csv")
-    log_path = data_dir.parent / "voila.log"
-    port = _free_port()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "pvr_plugin.app.inversion_app", "--port", str(port),
-             "--data-dir", str(data_dir)],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"voila exited early:\n{log_path.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"voila did not answer:\n{log_path.read_text()[-2000:]}")
-            time.sleep(0.5)
+    (data_dir / "reports").mkdir()
+    with running_app(["--data-dir", str(data_dir)], data_dir.parent / "voila.log") as (_, url):
         yield url
-    finally:
-        # Stop the server and its kernel: our own process group, by its id.
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert os.path.exists(CHROMIUM), (
-        f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def upload(page, path):
-    """Pick a file through the upload button's file chooser, as a user would."""
-    with page.expect_file_chooser() as chooser:
-        page.locator("button.widget-upload").click()
-    chooser.value.set_files(str(path))
 
 
 def test_voila_app_in_chromium(voila_url, browser, expected, tmp_path):
@@ -228,4 +166,50 @@ def test_voila_app_in_chromium(voila_url, browser, expected, tmp_path):
     run_button.click()
     page.wait_for_selector(".inversion-summary")
     assert expected["line"] in page.inner_text(".inversion-summary")
+    page.close()
+
+
+def test_odd_inputs_are_messages_in_chromium(voila_url, browser, expected, tmp_path):
+    """An upload over every limit, a NUL byte and a folder: messages, and the page keeps working."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.set_default_timeout(90_000)
+    sent = []  # sizes of the websocket messages the page sends
+    closed = []
+    page.on("websocket", lambda ws: (ws.on("framesent", lambda payload: sent.append(len(payload))),
+                                     ws.on("close", lambda _ws: closed.append(True))))
+    page.goto(voila_url, wait_until="domcontentloaded")
+    page.wait_for_selector("text=Factor inversion viewer")
+
+    # 1. 70 MB: over the app's 20 MB and over the 64 MB the server once accepted.
+    huge = tmp_path / "huge.csv"
+    with open(huge, "wb") as handle:
+        handle.truncate(70_000_000)
+    upload(page, huge)
+    page.wait_for_selector(".inversion-error:has-text('huge.csv')")
+    assert ("huge.csv: file is 70.0 MB; the limit is 20 MB"
+            in page.inner_text(".inversion-error"))
+    assert max(sent) < 100_000 and not closed  # the content never left the browser
+
+    # 2. The same button still works for a good file, and the analysis runs.
+    upload(page, FIXTURE)
+    page.wait_for_selector(".inversion-status:has-text('Loaded momentum_quintiles_monthly_pct.csv')")
+    page.get_by_role("button", name="Run analysis").click()
+    page.wait_for_selector(".inversion-summary")
+    assert expected["line"] in page.inner_text(".inversion-summary")
+
+    # 3. A NUL byte and a folder in the path box are messages too.
+    path_box = page.get_by_placeholder("name of a CSV inside", exact=False)
+    path_box.fill("rank\x00.csv")
+    path_box.press("Enter")
+    page.wait_for_selector(".inversion-error:has-text('NUL')")
+    assert ("rank\\x00.csv: not a file name (it holds a NUL character)"
+            in page.inner_text(".inversion-error"))
+    path_box.fill("reports")
+    path_box.press("Enter")
+    page.wait_for_selector(".inversion-error:has-text('folder')")
+    assert "reports: is a folder, not a file" in page.inner_text(".inversion-error")
+    path_box.fill("rank.csv")
+    path_box.press("Enter")
+    page.wait_for_selector(".inversion-status:has-text('Loaded rank.csv')")
+    assert not closed
     page.close()

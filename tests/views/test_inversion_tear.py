@@ -120,3 +120,92 @@ def test_one_period_inversion_is_shaded():
     shading = [c for c in ax.collections if isinstance(c, PolyCollection)][0]
     lows = [path.vertices[:, 1].min() for path in shading.get_paths()]
     assert len(lows) == 1 and lows[0] == pytest.approx(-0.02)
+    # The shading starts and ends where the line crosses zero: a third of the way
+    # from 0.01 down to -0.02, and two thirds of the way from -0.02 up to 0.01.
+    days = matplotlib.dates.date2num(frame.index)
+    vertices = shading.get_paths()[0].vertices
+    below = vertices[vertices[:, 1] < -1e-12, 0]
+    assert below.min() == pytest.approx(days[1]) == below.max()
+    edges = list(vertices[vertices[:, 1] == 0.0, 0])
+    assert pytest.approx(days[0] + (days[1] - days[0]) / 3) in edges
+    assert pytest.approx(days[1] + (days[2] - days[1]) * 2 / 3) in edges
+
+
+# ------------------------------------------------------------ long inputs: drawn downsampled
+
+
+@pytest.fixture(scope="module")
+def long_frame():
+    """200,000 minute periods of two buckets, with one planted deep one-period inversion."""
+    rows = 200_000
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"low": rng.normal(0.0, 0.01, rows), "high": rng.normal(0.0004, 0.01, rows)},
+                         index=pd.date_range("2001-01-02 09:30", periods=rows, freq="min"))
+    frame.iloc[123_457, 1] = -0.5  # the spread's lowest value, a single period
+    frame.iloc[150_000:150_500, 1] = np.nan  # skipped periods, over several time spans
+    return frame
+
+
+@pytest.fixture(scope="module")
+def long_sheet(long_frame):
+    return create_inversion_tear_sheet(long_frame, rolling=500, return_fig=True)
+
+
+def bucket_extremes(series, buckets):
+    """Dates of the first lowest and first highest value in each of ``buckets`` equal time spans.
+
+    Worked out with pandas groupby, independently of the chart's numpy code.
+    """
+    times = series.index.asi8.astype(float)
+    span = (times - times[0]) / (times[-1] - times[0]) * buckets
+    group = np.minimum(np.floor(span), buckets - 1).astype(int)
+    grouped = series.groupby(group)
+    return set(grouped.idxmin().dropna()) | set(grouped.idxmax().dropna())
+
+
+def test_long_spread_is_drawn_downsampled_keeping_its_extremes(long_sheet, long_frame):
+    from pvr_plugin.views.inversion_tear import DRAW_BUCKETS
+
+    spread = long_frame["high"] - long_frame["low"]
+    ax = long_sheet.figure.axes[0]
+    line = {line.get_label(): line for line in ax.get_lines()}["high - low"]
+    dates = pd.DatetimeIndex(line.get_xdata())  # the dates as given to the chart
+    values = line.get_ydata()
+    assert len(values) <= 2 * DRAW_BUCKETS + 2 < len(spread) / 40
+    # Every drawn point is a real period, and the lowest and highest of each span are drawn.
+    np.testing.assert_array_equal(values, spread.reindex(dates).to_numpy())
+    drawn = set(dates[~np.isnan(values)])
+    assert drawn == bucket_extremes(spread, DRAW_BUCKETS)
+    assert np.nanmin(values) == spread.min() == pytest.approx(-0.5 - long_frame["low"].iloc[123_457])
+    assert np.nanmax(values) == spread.max()
+    assert np.isnan(values).any()  # the skipped periods still break the line
+    # The planted inversion is shaded down to its depth.
+    shading = [c for c in ax.collections if isinstance(c, PolyCollection)][0]
+    assert min(path.vertices[:, 1].min() for path in shading.get_paths()) == spread.min()
+    notes = [t.get_text() for t in ax.texts]
+    assert any(t.startswith("Drawn downsampled: 200,000 periods") for t in notes), notes
+
+
+def test_long_input_statistics_use_every_period(long_sheet, long_frame):
+    spread = (long_frame["high"] - long_frame["low"]).dropna()
+    summary = long_sheet.summary["value"]
+    inverted = spread < 0
+    assert summary["Periods"] == 200_000 and summary["Periods skipped"] == 500
+    assert summary["Inversions"] == int(inverted.sum())
+    assert summary["Mean spread"] == pytest.approx(spread.mean(), rel=1e-12)
+    assert summary["Hit rate"] == pytest.approx((spread > 0).mean(), rel=1e-12)
+    ax = long_sheet.figure.axes[0]
+    rate = inverted.mean()
+    assert f"Inversions ({rate:.1%} of periods)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # The cumulative curve is downsampled too, and still reaches its lowest and highest sums.
+    curve = spread.cumsum()
+    drawn = ax.figure.axes[1].get_lines()[0].get_ydata()
+    assert len(drawn) < len(curve) / 40
+    assert drawn.min() == pytest.approx(curve.min(), abs=1e-9)
+    assert drawn.max() == pytest.approx(curve.max(), abs=1e-9)
+    assert any(t.get_text().startswith("Drawn downsampled") for t in ax.figure.axes[1].texts)
+
+
+def test_short_input_is_drawn_whole(sheet):
+    assert all(not t.get_text().startswith("Drawn downsampled")
+               for ax in sheet.figure.axes for t in ax.texts)
