@@ -27,6 +27,15 @@ def _check_out(path, flag, inputs):
             raise PvrInputError(f"{flag} {path}: would overwrite an input file")
 
 
+def _rate(text, flag):
+    from pvr_plugin.core.factsheet.riskfree import read_risk_free
+
+    try:
+        return read_risk_free(text).constant
+    except PvrInputError:
+        raise PvrInputError(f"{flag} {text!r}: give an annual rate such as 0.02 or 2%") from None
+
+
 def _windows(text):
     if text is None:
         return None
@@ -44,6 +53,9 @@ def _windows(text):
                    "CSV of dated annual yields. Default: the T-bill where it covers the returns, else 0 "
                    "(said on the page).")
 @click.option("--risk-free-unit", type=UNITS, default=None, help="Unit of a risk-free CSV (default auto).")
+@click.option("--risk-free-fill", metavar="RATE",
+              help="With the built-in T-bill: the annual rate (0.02 or 2%) where its data do not reach "
+                   "(default 0).")
 @click.option("--start", metavar="DATE", help="First date used (inclusive).")
 @click.option("--end", metavar="DATE", help="Last date used (inclusive).")
 @click.option("--title", help="Page title (default '<name> factsheet').")
@@ -67,7 +79,8 @@ def _windows(text):
 @click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=DEFAULT_CONFIDENCE,
               show_default=True, help="Expected-shortfall widget confidence level.")
 @click.option("--windows", metavar="LIST", help="Return-report windows, e.g. 1M,3M,6M,1Y,3Y,5Y.")
-def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, end, title, description,
+def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, risk_free_fill, start, end, title,
+              description,
               config_path, out, pdf, as_json, column, returns_unit, period, name, paper, top_n,
               confidence, windows):
     """Factsheet statistics of RETURNS against benchmarks: HTML, PDF and JSON.
@@ -106,6 +119,7 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, en
         period=period or data.get("period"), column=column or data.get("column"),
         unit=returns_unit or data.get("returns_unit", "auto"),
         risk_free_unit=risk_free_unit or data.get("risk_free_unit", "auto"),
+        risk_free_fill=_rate(risk_free_fill, "--risk-free-fill") if risk_free_fill else 0.0,
         name=name or data.get("name"),
     )
     kw = {"top_n": top_n, "confidence": confidence}
@@ -114,7 +128,7 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, en
     report = build_report(inputs, widgets=analytics_requests(config), **kw)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    if report.risk_free_source.startswith("zero"):
+    if report.risk_free_coverage.get("fill_yield") is not None and (risk_free or data.get("risk_free")) is None:
         click.echo(f"note: risk-free rate is {report.risk_free_source}", err=True)
 
     if out or pdf:

@@ -25,6 +25,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from pvr_plugin.core.inversion import InversionResult, analyze_inversions
 from pvr_plugin.core.inversion_io import BucketReturns
+from pvr_plugin.views.inversion_text import curve_word
 
 # Colours and sizes in the spirit of pyfolio's tear sheets.
 _SPREAD_COLOUR = "steelblue"
@@ -86,19 +87,20 @@ class InversionTearSheet:
 
 
 def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
-                                periods_per_year=None, worst_drawdowns=5, return_fig=False):
+                                periods_per_year=None, cumulative="sum", worst_drawdowns=5,
+                                return_fig=False):
     """Charts and tables of a factor-inversion analysis.
 
     Rows: (1) the spread per period with its rolling mean, the zero line and
-    inversions shaded red; (2) the cumulative (summed) top-minus-bottom
-    spread with its worst drawdowns shaded; (3) the mean return of every
+    inversions shaded red; (2) the cumulative top-minus-bottom spread
+    (summed, or compounded as a funded spread) with its worst drawdowns shaded; (3) the mean return of every
     bucket as bars.
 
     Parameters
     ----------
     data : InversionResult, BucketReturns or pandas.DataFrame
         A finished analysis, or bucket returns (fractions) to analyse.
-    top, bottom, rolling, periods_per_year
+    top, bottom, rolling, periods_per_year, cumulative
         Passed to :func:`~pvr_plugin.core.inversion.analyze_inversions` when
         ``data`` is not a result yet (``rolling=None``: about one year).
     worst_drawdowns : int
@@ -117,7 +119,7 @@ def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
         if not isinstance(data, BucketReturns):
             data = pd.DataFrame(data)
         result = analyze_inversions(data, top=top, bottom=bottom, rolling=rolling,
-                                    periods_per_year=periods_per_year)
+                                    periods_per_year=periods_per_year, cumulative=cumulative)
     worst = result.worst_drawdowns(worst_drawdowns)
     fig = plot_inversions(result, worst)
     sheet = InversionTearSheet(result=result, summary=summary_table(result),
@@ -179,7 +181,7 @@ def summary_table(result):
         ("Inversion rate", result.inversion_rate),
         ("Episodes", len(result.episodes)),
         ("Longest episode (periods)", longest["length"] if longest else 0),
-        ("Worst drawdown (summed spread)", deepest["depth"].iloc[0] if len(deepest) else 0.0),
+        (f"Worst drawdown ({curve_word(result)} spread)", deepest["depth"].iloc[0] if len(deepest) else 0.0),
         ("Mean spread", s.mean_spread),
         ("Newey-West t-stat", s.t_stat),
         ("p-value", s.p_value),
@@ -239,7 +241,7 @@ def _plot_cumulative(ax, result, worst, max_points):
     keep = draw_positions(curve.index, curve.to_numpy(), max_points=max_points)
     drawn = curve.iloc[keep]
     ax.plot(drawn.index, drawn.to_numpy(), color=_CURVE_COLOUR, linewidth=1.5,
-            label="Cumulative spread (summed)")
+            label=f"Cumulative spread ({curve_word(result)})")
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
     first, last = curve.index[0], curve.index[-1]
     for colour, (_, row) in zip(_DRAWDOWN_COLOURS, worst.iterrows()):
@@ -248,7 +250,7 @@ def _plot_cumulative(ax, result, worst, max_points):
         ax.axvspan(start, end, color=colour, alpha=0.25)
         ax.scatter([row["trough"]], [curve.loc[row["trough"]]], color=colour, s=18, zorder=3)
     ax.set_title(f"Cumulative top-minus-bottom spread, {len(worst)} worst drawdowns shaded")
-    ax.set_ylabel("Summed spread")
+    ax.set_ylabel(f"{curve_word(result).capitalize()} spread")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="upper left")
     _note_downsampled(ax, len(curve), len(drawn))

@@ -53,6 +53,12 @@ def test_rows_share_the_date_axis_and_draw_the_numbers():
     assert isinstance(table, pd.DataFrame) and list(table.columns) == ["value"]
     assert table.loc["pvr_pct", "value"] == pytest.approx(100 * 100 / 1200)
     assert table.loc["max_risk_usd", "value"] == 1200
+    # by hand from hand_frame: cash 1000 -> -200 (cash low), shorts 700 on the last day,
+    # gross leverage then (1300 + 700) / 1100, value 1100 on 1000 (QRet 10 %)
+    assert table.loc["cash_low_usd", "value"] == -200 and table.loc["max_short_usd", "value"] == 700
+    assert table.loc["max_leverage", "value"] == pytest.approx(2000 / 1100)
+    assert table.loc["qret_pct", "value"] == pytest.approx(10.0)
+    assert table.loc["pvr_per_day_pct", "value"] == pytest.approx(100 * 100 / 1200 / 4)
     assert table.loc["days", "value"] == 4 and table.loc["resolution", "value"] == "daily bars"
     assert table.loc["tag", "value"] in fig._suptitle.get_text()
     png = io.BytesIO()
