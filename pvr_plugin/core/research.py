@@ -363,7 +363,7 @@ def pvr_from_pyfolio(returns, positions, transactions=None, model="cash_or_short
         raise PvrInputError("positions has no 'cash' column (pyfolio's positions carry one per day)")
     _check_transactions(transactions)
     rets = _numeric(returns.to_frame("returns"), "returns", "returns")
-    days, pos_days = _calendar_days(returns.index, "returns"), _calendar_days(positions.index, "positions")
+    days, pos_days = calendar_days(returns.index, "returns"), calendar_days(positions.index, "positions")
     if pos_days.has_duplicates:
         raise PvrInputError(f"positions has two rows for {pos_days[pos_days.duplicated()][0].date()}")
     missing = days.difference(pos_days)
@@ -391,7 +391,7 @@ def pvr_from_pyfolio(returns, positions, transactions=None, model="cash_or_short
                         bars.max_risk_usd, fields.DAILY_BARS, model, leverage_limit)
 
 
-def _calendar_days(index, what):
+def calendar_days(index, what):
     """Calendar day of each label: a zone-aware stamp's local day, a naive stamp's day."""
     if not isinstance(index, pd.DatetimeIndex):
         try:

@@ -141,6 +141,6 @@ def non_overlapping(buckets, period):
     step = max(1, round(sessions / between))
     if step == 1:
         return buckets
-    note = (f"{period} forward returns overlap on dates {between:g} session(s) apart: kept every "
-            f"{step}th date ({(len(frame) - 1) // step + 1} of {len(frame)}), so periods do not overlap")
+    note = (f"{period} forward returns overlap on dates {between:g} session(s) apart: kept one date in "
+            f"{step} ({(len(frame) - 1) // step + 1} of {len(frame)}), so periods do not overlap")
     return dataclasses.replace(buckets, returns=frame.iloc[::step], notes=tuple(buckets.notes) + (note,))

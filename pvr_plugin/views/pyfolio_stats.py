@@ -137,8 +137,18 @@ def perf_stats(returns, factor_returns=None, positions=None, transactions=None, 
     returns, positions, transactions, perf = pyfolio_inputs(returns, positions, transactions)
     table = timeseries.perf_stats(returns, factor_returns=factor_returns, positions=positions,
                                   transactions=transactions, turnover_denom=turnover_denom)
-    reasons = {}
     daily = pvr_of(returns, positions, transactions, perf, model, start_usd, leverage_limit)
+    return with_added_rows(table, returns, daily, factor_returns, risk_free, confidence)
+
+
+def with_added_rows(table, returns, daily=None, factor_returns=None, risk_free=None, confidence=0.95):
+    """pyfolio's ``perf_stats`` Series followed by the PvR rows (from ``daily``) and the factsheet rows.
+
+    ``daily`` is a per-day PvR frame (:func:`pvr_of`) or None. See
+    :func:`perf_stats` for the rows and ``attrs``.
+    """
+    table = table.copy()
+    reasons = {}
     resolution = chosen = ""
     if daily is not None:
         last = daily.iloc[-1]
