@@ -363,7 +363,8 @@ def pvr_from_pyfolio(returns, positions, transactions=None, model="cash_or_short
         raise PvrInputError("positions has no 'cash' column (pyfolio's positions carry one per day)")
     _check_transactions(transactions)
     rets = _numeric(returns.to_frame("returns"), "returns", "returns")
-    days, pos_days = calendar_days(returns.index, "returns"), calendar_days(positions.index, "positions")
+    days = calendar_days(returns.index, "returns")
+    pos_days = calendar_days(positions.index, "positions", getattr(returns.index, "tz", None))
     if pos_days.has_duplicates:
         raise PvrInputError(f"positions has two rows for {pos_days[pos_days.duplicated()][0].date()}")
     missing = days.difference(pos_days)
@@ -391,15 +392,21 @@ def pvr_from_pyfolio(returns, positions, transactions=None, model="cash_or_short
                         bars.max_risk_usd, fields.DAILY_BARS, model, leverage_limit)
 
 
-def calendar_days(index, what):
-    """Calendar day of each label: a zone-aware stamp's local day, a naive stamp's day."""
+def calendar_days(index, what, tz=None):
+    """Calendar day of each date label.
+
+    A naive label's own day; a zone-aware one's day in ``tz`` when given
+    (so two aware indexes in different zones are compared in one), else in
+    its own zone. pyfolio's UTC midnights and a naive index of the same
+    sessions give the same days.
+    """
     if not isinstance(index, pd.DatetimeIndex):
         try:
             index = pd.DatetimeIndex(index)
         except (TypeError, ValueError):
             raise PvrInputError(f"{what} must be indexed by dates") from None
     if index.tz is not None:
-        index = index.tz_localize(None)
+        index = (index.tz_convert(tz) if tz is not None else index).tz_localize(None)
     return index.normalize()
 
 

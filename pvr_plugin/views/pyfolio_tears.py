@@ -218,7 +218,8 @@ def _benchmarks(benchmark_rets, index):
 
 
 def _on_dates(series, index):
-    days = research.calendar_days(series.index, "benchmark")
+    """A benchmark on the strategy's dates, matched by calendar day (NaN where it has none)."""
+    days = research.calendar_days(series.index, "benchmark", index.tz)
     by_day = pd.Series(series.to_numpy(dtype=float), index=days)
     by_day = by_day[~by_day.index.duplicated(keep="last")]
     return pd.Series(by_day.reindex(research.calendar_days(index, "returns")).to_numpy(), index=index)
