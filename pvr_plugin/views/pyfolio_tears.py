@@ -57,6 +57,8 @@ class FullTearSheet:
     resolution : str
         What the PvR section was measured from (``'daily bars'``,
         ``'intraday'``), ``''`` without it.
+    notes : tuple of str
+        Sections pyfolio could not make from the inputs, and why.
     """
 
     figures: dict
@@ -130,7 +132,7 @@ def create_full_tear_sheet(returns, positions=None, transactions=None, market_da
         returns = txn.adjust_returns_for_slippage(returns, positions, transactions, slippage)
     seen = utils.check_intraday(estimate_intraday, returns, positions, transactions)
 
-    figures, tables = {}, {}
+    figures, tables, notes = {}, {}, []
     before = set(matplotlib.pyplot.get_fignums())
     # pyfolio prints (or displays) its tables; they are recomputed below.
     with capture_output(stdout=True, stderr=False, display=True):
@@ -150,14 +152,14 @@ def create_full_tear_sheet(returns, positions=None, transactions=None, market_da
                     unadjusted_returns=unadjusted_returns, estimate_intraday=False,
                     set_context=set_context, return_fig=True)
                 if market_data is not None:
-                    figures["capacity"] = tears.create_capacity_tear_sheet(
+                    figures["capacity"] = _guarded("capacity", notes, lambda: tears.create_capacity_tear_sheet(
                         returns, seen, transactions, market_data, liquidation_daily_vol_limit=0.2,
-                        last_n_days=125, estimate_intraday=False, set_context=set_context, return_fig=True)
+                        last_n_days=125, estimate_intraday=False, set_context=set_context, return_fig=True))
             if factor_returns is not None and factor_loadings is not None:
-                figures["perf_attrib"] = tears.create_perf_attrib_tear_sheet(
+                figures["perf_attrib"] = _guarded("perf_attrib", notes, lambda: tears.create_perf_attrib_tear_sheet(
                     returns, seen, factor_returns, factor_loadings, transactions,
                     pos_in_dollars=pos_in_dollars, factor_partitions=factor_partitions,
-                    set_context=set_context, return_fig=True)
+                    set_context=set_context, return_fig=True))
     from pvr_plugin.views import pyfolio_tables as pt
 
     tables["perf_stats"] = _perf_stats_table(returns, primary, seen, transactions, turnover_denom,
@@ -176,11 +178,12 @@ def create_full_tear_sheet(returns, positions=None, transactions=None, market_da
             else:
                 tables.update(pt.round_trip_tables(trades, sector_mappings, hide_positions))
                 figures["round_trips"] = pt.round_trip_figure(trades)
-        if transactions is not None and market_data is not None:
-            tables.update(pt.capacity_tables(seen, transactions, market_data))
-        if factor_returns is not None and factor_loadings is not None:
-            tables.update(pt.perf_attrib_tables(returns, seen, factor_returns, factor_loadings, transactions,
-                                                pos_in_dollars))
+        if transactions is not None and market_data is not None and "capacity" not in failed(notes):
+            tables.update(_guarded("capacity", notes, lambda: pt.capacity_tables(seen, transactions, market_data))
+                          or {})
+        if factor_returns is not None and factor_loadings is not None and "perf_attrib" not in failed(notes):
+            tables.update(_guarded("perf_attrib", notes, lambda: pt.perf_attrib_tables(
+                returns, seen, factor_returns, factor_loadings, transactions, pos_in_dollars)) or {})
     if len(benchmarks) > 1:
         tables["benchmarks"] = _benchmark_table(returns, benchmarks, risk_free)
         figures["benchmarks"] = _benchmark_figure(returns, benchmarks)
@@ -193,7 +196,30 @@ def create_full_tear_sheet(returns, positions=None, transactions=None, market_da
         resolution = daily.attrs["resolution"]
     figures = {k: v for k, v in figures.items() if v is not None}
     _release(figures, before, show)
-    return FullTearSheet(figures=figures, tables=tables, resolution=resolution)
+    return FullTearSheet(figures=figures, tables=tables, resolution=resolution, notes=tuple(notes))
+
+
+def _guarded(section, notes, make):
+    """``make()``, or None and a note when pyfolio fails on the inputs.
+
+    pyfolio's capacity and attribution sheets fail on inputs that are not
+    mistakes (its capacity sheet cannot reindex two names traded on one day;
+    its capacity sweep cannot plot when the first capital base already costs
+    a Sharpe ratio below -1): the rest of the sheet is still returned, and the
+    note says what was left out and why.
+    """
+    try:
+        return make()
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        note = f"{section}: pyfolio could not make this section ({type(exc).__name__}: {exc})"
+        notes.append(note)
+        warnings.warn(note, UserWarning, stacklevel=3)
+        return None
+
+
+def failed(notes):
+    """Sections a note says pyfolio could not make."""
+    return {n.split(":", 1)[0] for n in notes}
 
 
 def _benchmarks(benchmark_rets, index):

@@ -265,3 +265,42 @@ def test_style_is_pyfolios_look():
     reference = {**plotting_context(), **axes_style()}
     assert style.PYFOLIO_STYLE == reference
     assert style.BASE_STYLE == {k: v for k, v in reference.items() if k != "image.cmap"}
+
+
+def test_full_tear_sheet_capacity_and_attribution_tables():
+    # Two names bought with $50,000 each on days one and two at $10; prices stay $10.
+    days = pd.bdate_range("2021-01-04", periods=30, tz="UTC")
+    returns = pd.Series(np.random.default_rng(1).normal(0.001, 0.01, len(days)), index=days)
+    positions = pd.DataFrame({"AAA": 50_000.0, "BBB": 50_000.0, "cash": 0.0}, index=days)
+    positions.iloc[0] = [50_000.0, 0.0, 50_000.0]
+    fills = [days[0] + pd.Timedelta(hours=15), days[1] + pd.Timedelta(hours=15)]
+    transactions = pd.DataFrame({"amount": [5000, 5000], "price": [10.0, 10.0], "symbol": ["AAA", "BBB"]},
+                                index=fills)
+    market = pd.concat({d: pd.DataFrame({"AAA": [10.0, 50_000.0], "BBB": [10.0, 200_000.0]},
+                                        index=["price", "volume"]) for d in days}, names=["date", "field"])
+    loadings = pd.DataFrame({"momentum": 1.0}, index=pd.MultiIndex.from_product([days, ["AAA", "BBB"]],
+                                                                                names=["dt", "ticker"]))
+    factors = pd.DataFrame({"momentum": np.random.default_rng(2).normal(0, 0.01, len(days))}, index=days)
+    sheet = pvf.create_full_tear_sheet(returns, positions, transactions, market_data=market,
+                                       factor_returns=factors, factor_loadings=loadings, start_usd=100_000.0,
+                                       estimate_intraday=False)
+    assert {"capacity", "perf_attrib"} <= set(sheet.figures) and sheet.notes == ()
+    # days to liquidate at a $1m base, a fifth of a bar a day: half the book over a fifth of the
+    # dollar volume. AAA: 0.5 * 1e6 / (0.2 * 50,000 * $10) = 5 days; BBB: 0.5 * 1e6 / (0.2 * 2e6) = 1.25
+    days_table = sheet.tables["capacity_days_to_liquidate"]
+    assert days_table.loc["AAA", "days_to_liquidate"] == pytest.approx(5.0)
+    assert days_table.loc["BBB", "days_to_liquidate"] == pytest.approx(1.25)
+    # the AAA fill took 5,000 of 50,000 shares: 10 % of the bar (over pyfolio's 5 % line); BBB 2.5 %
+    heavy = sheet.tables["capacity_heavy_fills"]
+    assert list(heavy.index) == ["AAA"] and heavy.loc["AAA", "max_pct_bar_consumed"] == pytest.approx(10.0)
+    summary = sheet.tables["perf_attrib_summary"]["value"]
+    assert summary["Total Returns"] == pytest.approx(np.prod(1 + returns.to_numpy()) - 1, rel=1e-12)
+    # PvR from a start of $100,000: all of it at work from day two
+    assert sheet.tables["pvr_summary"].loc["max_risk_usd", "value"] == pytest.approx(100_000.0)
+    # two names traded on one day: pyfolio's capacity sheet cannot reindex them; the rest is returned
+    both = transactions.set_axis([fills[0]] * 2)
+    with pytest.warns(UserWarning, match="capacity: pyfolio could not make this section"):
+        partial = pvf.create_full_tear_sheet(returns, positions, both, market_data=market, start_usd=100_000.0,
+                                             estimate_intraday=False)
+    assert "capacity" not in partial.figures and partial.notes[0].startswith("capacity:")
+    assert not any(k.startswith("capacity_") for k in partial.tables) and "pvr" in partial.figures
