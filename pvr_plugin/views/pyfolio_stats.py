@@ -114,10 +114,11 @@ def perf_stats(returns, factor_returns=None, positions=None, transactions=None, 
         pyfolio's; with positions the PvR rows are added.
     turnover_denom : str
         As in pyfolio.
-    risk_free : None, float, str or pandas.Series
-        Annual yield for the downside volatility, as the factsheet takes it:
-        ``None`` is the 3-month T-bill where its data cover the returns, else
-        zero (``attrs['risk_free']`` says which).
+    risk_free : None, 'treasury', float or pandas.Series
+        The rate the downside volatility is measured below, as the factsheet
+        takes it: ``None`` is the 3-month T-bill where its data cover the
+        returns, else zero (``attrs['risk_free']`` says which); a number is a
+        constant annual yield (``0.02``); a Series holds dated annual yields.
     confidence : float
         Level of the monthly VaR and expected shortfall (0.95: the worst 5%).
     model, start_usd, leverage_limit
