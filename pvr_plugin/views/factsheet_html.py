@@ -25,6 +25,7 @@ from pvr_plugin.core.factsheet.statistics import RATIO_KEYS, RETURN_STAT_KEYS, R
 from pvr_plugin.core.factsheet.widgets import ANALYTICS_WIDGETS, WIDGETS
 from pvr_plugin.core.fields import BY_COLUMN, BY_NAME
 from pvr_plugin.views import factsheet_tear as tear
+from pvr_plugin.views import style
 
 MM = 1 / 25.4  # inches per millimetre
 COL_MM = {1: 60.0, 2: 124.0, 3: 188.0}
@@ -50,7 +51,9 @@ LABELS = {
 SHORT = {s.key: s.short for s in STATISTICS}
 TITLES = {name: w.title for name, w in WIDGETS.items()}
 SPANS = {name: w.span for name, w in WIDGETS.items()}
-CHART_STYLE = dict(tear.STYLE, **{
+# The printed page keeps its light look; the tear sheets use pyfolio's.
+CHART_STYLE = dict(style.PAGE_STYLE, **{
+    "svg.fonttype": "path", "svg.hashsalt": "pvr-factsheet",
     "font.size": 6.0, "axes.titlesize": 7.0, "legend.fontsize": 5.5, "xtick.labelsize": 5.5,
     "ytick.labelsize": 5.5, "axes.labelsize": 5.5, "lines.linewidth": 1.0,
 })

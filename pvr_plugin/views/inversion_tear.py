@@ -25,9 +25,11 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from pvr_plugin.core.inversion import InversionResult, analyze_inversions
 from pvr_plugin.core.inversion_io import BucketReturns
+from pvr_plugin.views import style
+from pvr_plugin.views.inversion_inputs import bucket_returns
 from pvr_plugin.views.inversion_text import curve_word
 
-# Colours and sizes in the spirit of pyfolio's tear sheets.
+# Colours in the spirit of pyfolio's tear sheets.
 _SPREAD_COLOUR = "steelblue"
 _ROLLING_COLOUR = "darkorange"
 _INVERSION_COLOUR = "red"
@@ -37,19 +39,8 @@ DRAW_POINTS_MAX = 10_000
 #: Time spans of a downsampled line (each keeps its low and its high).
 DRAW_BUCKETS = 2_000
 _DRAWDOWN_COLOURS = ("red", "orange", "gold", "purple", "brown", "gray", "pink", "olive")
-_STYLE = {
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "font.size": 10,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "legend.fontsize": 9,
-    "legend.frameon": True,
-    "legend.framealpha": 0.85,
-    "legend.edgecolor": "none",
-}
+# pyfolio's look (views/style.py) with a framed legend over the dense spread line.
+_STYLE = {**style.BASE_STYLE, "legend.frameon": True, "legend.framealpha": 0.85}
 
 
 @dataclass(frozen=True)
@@ -88,7 +79,7 @@ class InversionTearSheet:
 
 def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
                                 periods_per_year=None, cumulative="sum", worst_drawdowns=5,
-                                return_fig=False):
+                                return_fig=False, period=None, demeaned=True):
     """Charts and tables of a factor-inversion analysis.
 
     Rows: (1) the spread per period with its rolling mean, the zero line and
@@ -98,8 +89,11 @@ def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
 
     Parameters
     ----------
-    data : InversionResult, BucketReturns or pandas.DataFrame
-        A finished analysis, or bucket returns (fractions) to analyse.
+    data : InversionResult, BucketReturns, pandas.DataFrame or path
+        A finished analysis, or bucket returns (fractions) to analyse: a
+        frame of dates by buckets, a CSV path, alphalens' ``factor_data`` or
+        its ``mean_return_by_quantile(factor_data, by_date=True)`` output
+        (see :mod:`pvr_plugin.views.inversion_inputs`).
     top, bottom, rolling, periods_per_year, cumulative
         Passed to :func:`~pvr_plugin.core.inversion.analyze_inversions` when
         ``data`` is not a result yet (``rolling=None``: about one year).
@@ -108,6 +102,10 @@ def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
     return_fig : bool
         Put the figure in the returned object. Otherwise the figure is shown
         when running inside IPython/Jupyter and then discarded.
+    period : str, optional
+        The forward-return column of an alphalens input (``'5D'``).
+    demeaned : bool
+        alphalens' ``demeaned`` for ``factor_data``.
 
     Returns
     -------
@@ -116,6 +114,7 @@ def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
     if isinstance(data, InversionResult):
         result = data
     else:
+        data = bucket_returns(data, period=period, demeaned=demeaned)
         if not isinstance(data, BucketReturns):
             data = pd.DataFrame(data)
         result = analyze_inversions(data, top=top, bottom=bottom, rolling=rolling,
