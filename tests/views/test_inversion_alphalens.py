@@ -36,7 +36,10 @@ def same_statistics(a, b):
     np.testing.assert_array_equal(a.spread.index, b.spread.index)
     for x, y in ((a.significance, b.significance), (a.runs_test, b.runs_test), (a.all_bucket, b.all_bucket)):
         for name, value in vars(x).items():
-            assert value == pytest.approx(vars(y)[name], rel=1e-10, abs=1e-14, nan_ok=True), name
+            if isinstance(value, str):  # a note saying why a figure is undefined
+                assert value == vars(y)[name], name
+            else:
+                assert value == pytest.approx(vars(y)[name], rel=1e-10, abs=1e-14, nan_ok=True), name
     pd.testing.assert_frame_equal(a.episodes.reset_index(drop=True), b.episodes.reset_index(drop=True),
                                   check_exact=False, rtol=1e-10)
     np.testing.assert_allclose(a.mean_by_bucket.to_numpy(), b.mean_by_bucket.to_numpy(), rtol=1e-10)
