@@ -13,12 +13,14 @@ default a list or tuple, a dict default a dict; a None default takes anything.
 import math
 import numbers
 
+import numpy as np
+
 from pvr_plugin.errors import PvrInputError
 
 # (test, name shown, how to write one) per kind of default, first match wins;
 # bool before int because bool is an int in Python.
 _KINDS = (
-    (lambda v: isinstance(v, bool) or type(v).__name__ == "bool_", "a boolean", "True or False"),
+    (lambda v: isinstance(v, (bool, np.bool_)), "a boolean", "True or False"),
     (lambda v: isinstance(v, numbers.Integral), "an int", "a whole number such as 5"),
     (lambda v: isinstance(v, numbers.Real), "a float", "a number such as 0.5"),
     (lambda v: isinstance(v, str), "text", "text; quote it on the command line, e.g. name='123'"),

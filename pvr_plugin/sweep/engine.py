@@ -21,6 +21,7 @@ before anything starts, its settings are checked before any run (see
 at a time, and Ctrl-C kills the local workers mid-run (within a second or
 two), keeping every recorded run for the next, resumed, sweep.
 """
+import contextlib
 import itertools
 import os
 import time
@@ -140,16 +141,15 @@ def _worker_processes(cluster):
 def _stop_now(client, cluster, futures):
     """On Ctrl-C: kill the local workers mid-run (a backtest cannot be asked to stop
     between bars), then cancel what a remote cluster still runs for us."""
+    import psutil
+
     for proc in _worker_processes(cluster) if cluster is not None else ():
-        try:
+        with contextlib.suppress(psutil.Error):  # already gone
             proc.kill()
-        except Exception:  # already gone
-            pass
     if cluster is None and futures:
-        try:
+        # best effort: the scheduler may be unreachable too, failing in any of distributed's ways
+        with contextlib.suppress(Exception):
             client.cancel(list(futures), force=True)
-        except Exception:  # best effort: the scheduler may be unreachable too
-            pass
 
 
 def _close(client, cluster, quick):
