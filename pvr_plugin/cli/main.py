@@ -69,9 +69,7 @@ class _Group(click.Group):
         except PvrInputError as exc:
             click.echo(f"pvr: error: {exc}", err=True)
             sys.exit(2)
-        except _OneLineUsageError:
-            raise
-        except click.exceptions.NoArgsIsHelpError:
+        except (_OneLineUsageError, click.exceptions.NoArgsIsHelpError):
             raise
         except click.UsageError as exc:  # raised while parsing a subcommand's arguments
             raise _one_line(exc) from None

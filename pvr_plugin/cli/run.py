@@ -144,8 +144,8 @@ def _save(perf, out):
     try:
         files.save_frame(perf, out)
         return out, None
-    except PvrInputError as exc:
-        problem = exc
+    except Exception as exc:  # whatever went wrong, a finished backtest is not thrown away
+        problem = exc if isinstance(exc, PvrInputError) else f"--out {out}: cannot write ({type(exc).__name__}: {exc})"
     from datetime import datetime
 
     from pvr_plugin.store.run_ledger import pvr_home

@@ -206,12 +206,12 @@ def run_sweep(spec, workers=None, scheduler=None, ledger=None, on_progress=None,
         check_data(spec)
     ledger = ledger or RunLedger()
     sweep_id = spec.sweep_id
-    done = _done_keys(ledger, sweep_id)
-    pending = [c for c in spec.iter_combinations() if run_key(c) not in done]
-    progress = Progress(total=spec.size, skipped=spec.size - len(pending), started=time.perf_counter())
+    done = _done_keys(ledger, sweep_id)  # every ok run of this sweep id is one of its combinations
+    pending = (c for c in spec.iter_combinations() if run_key(c) not in done)  # listed as they are handed out
+    progress = Progress(total=spec.size, skipped=len(done), started=time.perf_counter())
     if on_progress:
         on_progress(progress)
-    if pending:
+    if len(done) < spec.size:
         with open(spec.algorithm, encoding="utf-8") as fh:
             source = fh.read()
         sha = spec.algorithm_sha256
@@ -233,9 +233,8 @@ def run_sweep(spec, workers=None, scheduler=None, ledger=None, on_progress=None,
                 futures[fut] = (combo, retries)
                 finished.add(fut)
 
-            queue = iter(pending)
             finished = as_completed()
-            for combo in itertools.islice(queue, slots):
+            for combo in itertools.islice(pending, slots):
                 submit(combo)
             for fut in finished:
                 combo, retries = futures.pop(fut)
@@ -253,7 +252,7 @@ def run_sweep(spec, workers=None, scheduler=None, ledger=None, on_progress=None,
                     progress.failed += 1
                 if on_progress:
                     on_progress(progress)
-                nxt = next(queue, None)
+                nxt = next(pending, None)
                 if nxt is not None:
                     submit(nxt)
         except KeyboardInterrupt:

@@ -38,11 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pvr_plugin.adapters.run_settings import (
-    check_capital,
-    check_param_names,
-    check_params,
-)
+from pvr_plugin.adapters.run_settings import check_capital, check_param_names, check_params
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store.files import read_toml
 from pvr_plugin.sweep.folds import FOLD_KEYS, parse_folds
