@@ -62,6 +62,8 @@ def _windows(text):
 @click.option("--description", help="Line under the title.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FACTSHEET.TOML",
               help="TOML file: title, data options, widgets (see docs/factsheet.md).")
+@click.option("--allow-outside-files", is_flag=True,
+              help="Let the config's widgets read files outside the config file's folder (refused by default).")
 @click.option("--out", type=click.Path(dir_okay=False), metavar="FACTSHEET.HTML",
               help="Write the one-page HTML factsheet here.")
 @click.option("--pdf", type=click.Path(dir_okay=False), metavar="FACTSHEET.PDF",
@@ -80,8 +82,8 @@ def _windows(text):
               show_default=True, help="Expected-shortfall widget confidence level.")
 @click.option("--windows", metavar="LIST", help="Return-report windows, e.g. 1M,3M,6M,1Y,3Y,5Y.")
 def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, risk_free_fill, start, end, title,
-              description,
-              config_path, out, pdf, as_json, column, returns_unit, period, name, paper, top_n,
+              description, config_path, allow_outside_files, out, pdf, as_json, column, returns_unit, period,
+              name, paper, top_n,
               confidence, windows):
     """Factsheet statistics of RETURNS against benchmarks: HTML, PDF and JSON.
 
@@ -96,7 +98,7 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, risk_free
 
     if not (out or pdf or as_json):
         raise PvrInputError("nothing to write: give --out FILE.html, --pdf FILE.pdf and/or --json")
-    config = load_config(config_path) if config_path else FactsheetConfig()
+    config = load_config(config_path, allow_outside=allow_outside_files) if config_path else FactsheetConfig()
     check_paper(paper or config.paper, "--paper" if paper else "paper")
     data = dict(config.data)
     returns = returns or data.get("returns")
@@ -132,23 +134,20 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, risk_free
         click.echo(f"note: risk-free rate is {report.risk_free_source}", err=True)
 
     if out or pdf:
-        from pvr_plugin.views.factsheet_html import html_to_pdf, write_factsheet_html
+        from pvr_plugin.store.files import atomic_write, temp_name
+        from pvr_plugin.views.factsheet_html import html_to_pdf, render_factsheet_html
 
-        page = dict(config=config, title=title, description=description, paper=paper)
-        if out:
-            write_factsheet_html(report, out, **page)
-            click.echo(f"wrote {out}", err=True)
-        if pdf:
-            html_path = out
-            if not html_path:
-                html_path = os.path.join(os.path.dirname(os.path.abspath(pdf)),
-                                         f".{os.path.basename(pdf)}.{os.getpid()}.html")
-                write_factsheet_html(report, html_path, **page)
+        html = render_factsheet_html(report, config=config, title=title, description=description, paper=paper)
+        if pdf:  # first: a browser that cannot print must not leave the HTML half of the job behind
+            html_path = atomic_write(temp_name(pdf) + ".html", html)
             try:
                 html_to_pdf(html_path, pdf)
             finally:
-                if not out and os.path.exists(html_path):
-                    os.unlink(html_path)
+                os.unlink(html_path)
+        if out:
+            atomic_write(out, html)
+            click.echo(f"wrote {out}", err=True)
+        if pdf:
             click.echo(f"wrote {pdf}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=1, allow_nan=False))

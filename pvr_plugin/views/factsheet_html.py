@@ -398,9 +398,14 @@ def check_paper(paper, where="paper"):
 
 
 def find_chromium():
-    """Path of a Chromium / Chrome executable, or None."""
+    """Path of a Chromium / Chrome executable, or None; a ``PVR_CHROMIUM`` that is
+    not an executable file is one PvrInputError line, never a silent fallback."""
     env = os.environ.get("PVR_CHROMIUM")
-    if env and os.path.exists(env):
+    if env:
+        problem = ("no such file" if not os.path.exists(env) else "is a folder" if os.path.isdir(env)
+                   else None if os.access(env, os.X_OK) else "not an executable program")
+        if problem:
+            raise PvrInputError(f"PVR_CHROMIUM={env}: {problem}; point it at a Chromium or Chrome executable")
         return env
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
         found = shutil.which(name)
@@ -434,13 +439,17 @@ def html_to_pdf(html_path, pdf_path, chromium=None, timeout=120):
            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
            f"--print-to-pdf={tmp}", "file://" + os.path.abspath(os.fspath(html_path))]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        if proc.returncode != 0 or os.path.getsize(tmp) == 0:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise PvrInputError(f"{pdf_path}: Chromium could not print the page ({last})")
+        if not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:
+            raise PvrInputError(f"{pdf_path}: {chromium} printed no PDF; is it Chromium (PVR_CHROMIUM)?")
         os.replace(tmp, pdf_path)
     except subprocess.TimeoutExpired:
         raise PvrInputError(f"{pdf_path}: Chromium did not finish printing in {timeout} s") from None
+    except OSError as exc:  # e.g. PVR_CHROMIUM names a file that is not a program
+        raise PvrInputError(f"{pdf_path}: {chromium} could not be started ({exc.strerror or exc})") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
