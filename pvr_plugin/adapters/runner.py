@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from zipline import run_algorithm
-from zipline.data import bundles
+from zipline.errors import SymbolNotFound
 from zipline.finance import metrics
 
 from pvr_plugin.adapters import bundle as demo
+from pvr_plugin.adapters import bundle_info
 from pvr_plugin.adapters.metric import pvr_metric, register_metrics_sets
 from pvr_plugin.adapters.run_settings import check_capital, check_params
 from pvr_plugin.core import research
@@ -100,21 +101,16 @@ def _read_source(path):
         raise PvrInputError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
 
 
-def default_dates(data_frequency):
+def default_dates(data_frequency, bundle=demo.BUNDLE_NAME):
+    if bundle != demo.BUNDLE_NAME:
+        return bundle_info.whole_span(bundle, data_frequency)
     if data_frequency == "minute":
         return demo.MINUTE_START, demo.MINUTE_END
     return DEFAULT_DAILY_START, LAST_SESSION
 
 
 def check_bundle(bundle):
-    demo.register_bundle()
-    if bundle not in bundles.bundles:
-        known = ", ".join(sorted(bundles.bundles))
-        raise PvrInputError(f"unknown bundle {bundle!r}; registered bundles: {known}")
-    if bundle == demo.BUNDLE_NAME:
-        demo.ensure_ingested()
-    elif not demo.is_ingested(bundle):
-        raise PvrInputError(f"bundle {bundle!r} has not been ingested; run `zipline ingest -b {bundle}`")
+    bundle_info.ensure_bundle(bundle)
 
 
 def check_settings(start, end, data_frequency, bundle, metrics_set):
@@ -128,11 +124,7 @@ def check_settings(start, end, data_frequency, bundle, metrics_set):
     if metrics_set not in metrics.metrics_sets:
         known = ", ".join(sorted(metrics.metrics_sets))
         raise PvrInputError(f"unknown metrics set {metrics_set!r}; registered: {known}")
-    demo.check_dates(start, end, data_frequency, bundle)
-    sessions = demo.calendar().sessions_in_range(start, end)
-    if len(sessions) == 0:
-        raise PvrInputError(f"no trading sessions between {start.date()} and {end.date()}")
-    return sessions
+    return bundle_info.run_sessions(bundle, start, end, data_frequency)
 
 
 def benchmark_for(start, end):
@@ -218,7 +210,8 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
         raise PvrInputError(f"data frequency must be 'daily' or 'minute', not {data_frequency!r}")
     capital_base = check_capital(capital_base)
     algorithm = load_algorithm(path, params, source)
-    d_start, d_end = default_dates(data_frequency)
+    check_bundle(bundle)
+    d_start, d_end = default_dates(data_frequency, bundle)
     start = d_start if start is None else _parse_date(start, "start")
     end = d_end if end is None else _parse_date(end, "end")
     sessions = check_settings(start, end, data_frequency, bundle, metrics_set)
@@ -244,9 +237,11 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
         perf = run_algorithm(
             start=start, end=end, capital_base=float(capital_base),
             data_frequency=data_frequency, bundle=bundle, metrics_set=loaded_metrics,
-            benchmark_returns=benchmark, trading_calendar=demo.calendar(),
+            benchmark_returns=benchmark, trading_calendar=bundle_info.calendar_of(bundle),
             **funcs,
         )
+    except SymbolNotFound as exc:
+        raise bundle_info.unknown_symbol_error(exc.kwargs.get("symbol"), bundle, path) from None
     except SystemExit as exc:  # not an exit of the caller: a failed run, with its code
         raise AlgorithmExit(path, exc.code) from None
     finally:

@@ -17,7 +17,7 @@ from pvr_plugin.quiet import quiet_library_warnings
 # (module, attribute) of each subcommand; imported lazily so that `pvr --help`
 # and light commands do not pay for importing zipline.
 SUBCOMMANDS = {
-    "ingest": ("pvr_plugin.cli.run", "ingest"),
+    "ingest": ("pvr_plugin.cli.ingest", "ingest"),
     "run": ("pvr_plugin.cli.run", "run"),
     "demo": ("pvr_plugin.cli.run", "demo"),
     "inversions": ("pvr_plugin.cli.inversions", "inversions"),

@@ -1,4 +1,4 @@
-"""``pvr ingest``, ``pvr run`` and ``pvr demo``."""
+"""``pvr run`` and ``pvr demo``."""
 import ast
 import os
 import sys
@@ -22,19 +22,6 @@ def _parse_params(pairs):
         except (ValueError, SyntaxError):
             params[name] = raw  # a bare word is a string
     return params
-
-
-@click.command()
-@click.option("--force", is_flag=True, help="Ingest again even if an ingestion exists.")
-def ingest(force):
-    """Ingest the embedded pvr-demo bundle and register it for the zipline CLI."""
-    from pvr_plugin.adapters import bundle, zipline_setup
-
-    did = bundle.ensure_ingested(force=force)
-    click.echo(f"pvr-demo: {'ingested' if did else 'already ingested'} in {zipline_setup.zipline_root()}")
-    path, added = zipline_setup.install_extension()
-    if added:
-        click.echo(f"added the pvr extension to {path} (zipline CLI now knows pvr-demo and --metrics-set pvr)")
 
 
 @click.command()

@@ -1,0 +1,290 @@
+"""Price files and frames checked and shaped for a zipline bundle.
+
+The input convention is zipline's ``csvdir`` one, so existing folders work:
+
+* ``DIR/daily/SYMBOL.csv`` and/or ``DIR/minute/SYMBOL.csv`` (``.csv.gz`` too);
+  the symbol is the file name without ``.csv``/``.csv.gz``, dots kept (``BRK.B``).
+* Columns ``date, open, high, low, close, volume`` and optional ``dividend``,
+  ``split`` and ``pay_date``; other columns are ignored.
+* **Prices are raw** (as traded on that day, not back-adjusted). ``split`` on a
+  row is a split effective at that session's open, new shares per old share:
+  ``2.0`` is a 2-for-1 split, ``0.5`` a 1-for-2 reverse split (empty or 1: none).
+  ``dividend`` on a row is cash per share with that session as ex-date, paid on
+  ``pay_date`` (a session; default the ex-date itself). zipline adjusts history
+  from these and applies them to held positions (share counts, cash).
+* Daily dates are sessions of the calendar. Minute dates are the *end* of each
+  one-minute bar, as zipline labels bars (09:31 ... 16:00 New York for XNYS):
+  without a UTC offset they are read in the calendar's time zone.
+* A session (or minute) missing between a symbol's first and last row is one
+  with no trade: zipline carries the last price forward. A symbol's last row is
+  its last trading day; zipline closes positions still held the day after.
+
+Everything is checked before anything is written; the first problem raises
+:class:`PvrInputError` naming the file (or frame), line (or row) and value.
+"""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pvr_plugin.errors import PvrInputError
+
+REQUIRED = ("date", "open", "high", "low", "close", "volume")
+OPTIONAL = ("dividend", "split", "pay_date")
+PRICES = ("open", "high", "low", "close")
+FREQUENCIES = ("daily", "minute")
+# zipline stores prices as uint32 thousandths and volume as uint32.
+MAX_PRICE = (2**32 - 1) / 1000
+MAX_VOLUME = 2**32 - 1
+# Stored at 1/1000: a daily and a minute close further apart than this disagree.
+CLOSE_TOLERANCE = 0.0011
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+
+
+@dataclass
+class Table:
+    """One symbol's rows at one frequency, parsed; ``where(i)`` names row i."""
+
+    symbol: str
+    frequency: str
+    label: str          # the file path, or "daily frame 'AAPL'"
+    unit: str           # "line" or "row"
+    lines: np.ndarray   # line/row number of each remaining row
+    dates: pd.DatetimeIndex  # naive sessions (daily) or UTC minutes
+    columns: dict       # name -> float array (open..volume, dividend, split)
+    pay_dates: pd.DatetimeIndex = None
+    sessions: pd.DatetimeIndex = None  # minute tables: the session of each row
+
+    def where(self, i):
+        return f"{self.label} {self.unit} {int(self.lines[i])}"
+
+    def take(self, keep):
+        self.lines, self.dates = self.lines[keep], self.dates[keep]
+        self.columns = {k: v[keep] for k, v in self.columns.items()}
+        if self.pay_dates is not None:
+            self.pay_dates = self.pay_dates[keep]
+
+
+def symbol_of(path):
+    name = Path(path).name
+    for suffix in (".csv.gz", ".csv"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return None
+
+
+def csvdir_files(folder):
+    """{frequency: {symbol: path}} of a csvdir folder; refuses an empty or ambiguous one."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PvrInputError(f"--csvdir {folder}: no such folder")
+    found = {}
+    for freq in FREQUENCIES:
+        sub = folder / freq
+        if not sub.is_dir():
+            continue
+        files = {}
+        for path in sorted(sub.iterdir()):
+            symbol = symbol_of(path)
+            if symbol is None or not path.is_file():
+                continue
+            if not symbol:
+                raise PvrInputError(f"{path}: the file name gives no symbol")
+            other = next((p for s, p in files.items() if s.upper() == symbol.upper()), None)
+            if other is not None:
+                raise PvrInputError(f"{path}: symbol {symbol} also given by {other}")
+            files[symbol] = path
+        if files:
+            found[freq] = files
+    if not found:
+        raise PvrInputError(f"{folder} has no daily/SYMBOL.csv or minute/SYMBOL.csv files (.csv or .csv.gz)")
+    return found
+
+
+def read_csv_table(path, symbol, frequency, calendar):
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+    except (OSError, ValueError, UnicodeDecodeError, EOFError) as exc:
+        raise PvrInputError(f"{path}: cannot read as CSV: {str(exc).splitlines()[0]}") from None
+    except pd.errors.ParserError as exc:
+        raise PvrInputError(f"{path}: cannot read as CSV: {str(exc).strip()}") from None
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    lines = np.arange(2, len(raw) + 2)  # line 1 is the header
+    blank = (raw.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+    return _table(raw[~blank], lines[~blank], symbol, frequency, str(path), "line", calendar)
+
+
+def frame_table(frame, symbol, frequency, calendar):
+    """A Table from a user's DataFrame: a ``date`` column or a DatetimeIndex."""
+    label = f"{frequency} frame {symbol!r}"
+    if not isinstance(frame, pd.DataFrame):
+        raise PvrInputError(f"{label}: expected a pandas DataFrame, got {type(frame).__name__}")
+    df = frame.copy()
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    if "date" not in df.columns:
+        df = df.reset_index()
+        df.columns = ["date", *df.columns[1:]]
+    return _table(df, np.arange(1, len(df) + 1), symbol, frequency, label, "row", calendar)
+
+
+def _table(df, lines, symbol, frequency, label, unit, calendar):
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise PvrInputError(f"{label}: missing column(s) {', '.join(missing)} (needs {', '.join(REQUIRED)})")
+    near = [c for c in df.columns if c not in REQUIRED + OPTIONAL and ("split" in c or "div" in c)]
+    if near:
+        raise PvrInputError(f"{label}: unknown column {near[0]!r}; split and dividend columns are named "
+                            f"{', '.join(OPTIONAL)}")
+    if len(df) == 0:
+        raise PvrInputError(f"{label}: no rows")
+    table = Table(symbol, frequency, label, unit, lines, None, {})
+    table.dates = _parse_dates(df["date"], table, frequency, calendar, "date")
+    for name in PRICES + ("volume", "dividend", "split"):
+        if name not in df.columns:
+            continue
+        values = df[name]
+        text = values.astype(str).str.strip() if values.dtype == object else None
+        number = pd.to_numeric(text if text is not None else values, errors="coerce").to_numpy(float)
+        if name in ("dividend", "split"):
+            empty = (text == "").to_numpy() if text is not None else np.isnan(number)
+            number[empty] = 0.0 if name == "dividend" else 1.0
+        bad = np.flatnonzero(~np.isfinite(number))
+        if len(bad):
+            raise PvrInputError(f"{table.where(bad[0])}: {name} {values.iloc[bad[0]]!r} is not a number")
+        table.columns[name] = number
+    if "pay_date" in df.columns:
+        text = df["pay_date"].astype(str).str.strip()
+        table.pay_dates = _parse_dates(df["pay_date"].where(text != "", None), table, "daily", calendar,
+                                       "pay_date", allow_empty=True)
+    return table
+
+
+def _parse_dates(values, table, frequency, calendar, name, allow_empty=False):
+    if pd.api.types.is_datetime64_any_dtype(values):
+        dates = pd.DatetimeIndex(values)
+        if dates.tz is not None and frequency == "daily":
+            dates = dates.tz_convert("UTC").tz_localize(None)
+    else:
+        text = values.astype(str).str.strip()
+        first = next((t for t in text if t and t != "None"), "")
+        aware = bool(_OFFSET.search(first))
+        dates = pd.DatetimeIndex(pd.to_datetime(values, errors="coerce", utc=aware))
+        if aware and frequency == "daily":
+            dates = dates.tz_localize(None)
+    if frequency == "minute" and dates.tz is None:
+        dates = dates.tz_localize(calendar.tz, ambiguous="NaT", nonexistent="NaT")
+    if frequency == "minute":
+        dates = dates.tz_convert("UTC")
+    bad = np.flatnonzero(dates.isna() & (values.notna().to_numpy() | (not allow_empty)))
+    if len(bad):
+        raise PvrInputError(f"{table.where(bad[0])}: {name} {values.iloc[bad[0]]!r} is not a date")
+    return dates
+
+
+def check_table(table, calendar, start=None, end=None):
+    """Refuse bad rows of one table (dates, prices, volume, splits); sort it by date."""
+    dates = table.dates
+    if start is not None or end is not None:
+        local = dates.tz_convert(calendar.tz).tz_localize(None).normalize() if dates.tz is not None else dates
+        keep = np.ones(len(dates), bool)
+        if start is not None:
+            keep &= np.asarray(local >= start)
+        if end is not None:
+            keep &= np.asarray(local <= end)
+        if not keep.any():
+            raise PvrInputError(f"{table.label}: no rows between {start.date() if start is not None else '...'} "
+                                f"and {end.date() if end is not None else '...'}")
+        table.take(keep)
+        dates = table.dates
+    dup = np.flatnonzero(dates.duplicated())
+    if len(dup):
+        first = np.flatnonzero(dates == dates[dup[0]])[0]
+        raise PvrInputError(f"{table.where(dup[0])}: date {_show(dates[dup[0]], calendar)} repeats "
+                            f"{table.unit} {int(table.lines[first])}")
+    if table.frequency == "daily":
+        on = _on_calendar(dates, calendar.sessions)
+        what = "session"
+    else:
+        on = _on_calendar(dates, calendar.minutes)
+        what = "trading minute (minute dates are the end of each bar)"
+    off = np.flatnonzero(~on)
+    if len(off):
+        raise PvrInputError(f"{table.where(off[0])}: {_show(dates[off[0]], calendar)} is not a {calendar.name} {what}")
+    cols = table.columns
+    for name in PRICES:
+        bad = np.flatnonzero(cols[name] <= 0)
+        if len(bad):
+            raise PvrInputError(f"{table.where(bad[0])}: {name} {cols[name][bad[0]]:g} is not a positive price")
+        bad = np.flatnonzero(cols[name] > MAX_PRICE)
+        if len(bad):
+            raise PvrInputError(f"{table.where(bad[0])}: {name} {cols[name][bad[0]]:g} is above {MAX_PRICE:g}, "
+                                "the largest price a zipline bundle stores")
+    bad = np.flatnonzero(cols["high"] < cols["low"])
+    if len(bad):
+        i = bad[0]
+        raise PvrInputError(f"{table.where(i)}: high {cols['high'][i]:g} is below low {cols['low'][i]:g}")
+    vol = cols["volume"]
+    for mask, why in [(vol < 0, "is negative"), (vol > MAX_VOLUME, f"is above {MAX_VOLUME}, zipline's limit")]:
+        bad = np.flatnonzero(mask)
+        if len(bad):
+            raise PvrInputError(f"{table.where(bad[0])}: volume {vol[bad[0]]:g} {why}")
+    if "split" in cols:
+        bad = np.flatnonzero(cols["split"] <= 0)
+        if len(bad):
+            raise PvrInputError(f"{table.where(bad[0])}: split ratio {cols['split'][bad[0]]:g} is not positive")
+    if "dividend" in cols:
+        bad = np.flatnonzero(cols["dividend"] < 0)
+        if len(bad):
+            raise PvrInputError(f"{table.where(bad[0])}: dividend {cols['dividend'][bad[0]]:g} is negative")
+    order = np.argsort(dates.asi8, kind="stable")
+    if (np.diff(order) != 1).any():
+        table.take(order)
+
+
+def _on_calendar(dates, index):
+    return np.asarray(index.get_indexer(dates) >= 0) if len(index) else np.zeros(len(dates), bool)
+
+
+def _show(ts, calendar):
+    if ts.tzinfo is None:
+        return str(ts.date()) if ts == ts.normalize() else str(ts)
+    return str(ts.tz_convert(calendar.tz).tz_localize(None))
+
+
+def check_actions(table, calendar, daily_closes):
+    """Splits and dividends of a daily table: (split rows, dividend rows) for the writer.
+
+    ``daily_closes`` is the symbol's close on every session of its span (NaN:
+    no trade), for the dividend ratio zipline derives from the previous close.
+    """
+    cols = table.columns
+    splits, divs = [], []
+    split = cols.get("split", np.ones(len(table.dates)))
+    div = cols.get("dividend", np.zeros(len(table.dates)))
+    sessions = calendar.sessions
+    for i in np.flatnonzero((split != 1.0) | (div != 0.0)):
+        day = table.dates[i]
+        if split[i] != 1.0 and div[i] != 0.0:
+            raise PvrInputError(f"{table.where(i)}: a split and a dividend on the same session ({day.date()}); "
+                                "give the dividend on its own ex-date")
+        if split[i] != 1.0:
+            splits.append((1.0 / split[i], day))
+            continue
+        # zipline adjusts history by 1 - dividend / (the previous session's close)
+        before = daily_closes[daily_closes.index < day]
+        if before.empty or np.isnan(before.iloc[-1]):
+            raise PvrInputError(f"{table.where(i)}: dividend {div[i]:g} on {day.date()} needs a trade on the "
+                                "session before its ex-date (zipline adjusts prices by that close)")
+        if div[i] >= before.iloc[-1]:
+            raise PvrInputError(f"{table.where(i)}: dividend {div[i]:g} is not below the previous close "
+                                f"{before.iloc[-1]:g}")
+        pay = day
+        if table.pay_dates is not None and not pd.isna(table.pay_dates[i]):
+            pay = table.pay_dates[i]
+            if pay < day or sessions.get_indexer([pay])[0] < 0:
+                raise PvrInputError(f"{table.where(i)}: pay_date {pay.date()} is not a {calendar.name} session "
+                                    f"on or after the ex-date {day.date()}")
+        divs.append((div[i], day, pay))
+    return splits, divs
