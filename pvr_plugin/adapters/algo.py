@@ -17,7 +17,7 @@ import pandas as pd
 from zipline.utils.events import Always
 
 from pvr_plugin.adapters import pvr_log
-from pvr_plugin.adapters.ledger_bars import CommissionLog, DailyCloses, end_of_day_bars, session_bars
+from pvr_plugin.adapters.ledger_bars import CommissionLog, DailyCloses, close_values, end_of_day_bars, session_bars
 from pvr_plugin.core.fields import BY_RECORD, DAILY_BARS, INTRADAY
 from pvr_plugin.core.pvr import check_model
 from pvr_plugin.core.tracker import SessionTracker
@@ -100,6 +100,9 @@ class AlgoTracker:
     session: pd.Timestamp = None
     summary_every: int = 126
     wall_start: float = field(default_factory=time.time)
+    # (session, reason) of minute sessions that could not be rebuilt exactly
+    # and use zipline's own values at the close instead
+    inexact_sessions: list = field(default_factory=list)
 
     @classmethod
     def attach(cls, context, options, register_event=True):
@@ -150,7 +153,14 @@ class AlgoTracker:
             if dt.value < self.close_ns:
                 return  # not a session's last bar (can only happen on the first bar)
             minutes = self.calendar.session_minutes(self.session)
-            cash, long_, short = session_bars(self.ledger, self.data_portal, minutes, self.commissions)
+            # once a session, so that the rebuilt close can be checked against zipline's
+            self.ledger.sync_last_sale_prices(dt, self.data_portal)
+            cash, long_, short, problem = session_bars(self.ledger, self.data_portal, minutes, self.commissions)
+            if problem is not None:
+                cash, long_, short = close_values(self.ledger)
+                self.inexact_sessions.append((self.session, problem))
+                log.warning(f"pvr: {self.session.date()}: intraday values not rebuilt ({problem}); "
+                            "this session uses zipline's values at the close")
         else:
             # zipline syncs daily prices only after handle_data, at the close:
             # price the positions at today's close ourselves.

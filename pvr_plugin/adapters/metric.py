@@ -12,7 +12,7 @@ import time
 from zipline.finance import metrics
 
 from pvr_plugin.adapters import pvr_log
-from pvr_plugin.adapters.ledger_bars import CommissionLog, end_of_day_bars, session_bars
+from pvr_plugin.adapters.ledger_bars import CommissionLog, close_values, end_of_day_bars, session_bars
 from pvr_plugin.core.fields import BY_NAME, DAILY_BARS, INTRADAY, QUANTITIES
 from pvr_plugin.core.pvr import RISK_MODELS, check_model
 from pvr_plugin.core.tracker import SessionTracker
@@ -24,8 +24,13 @@ log = logging.getLogger("pvr_plugin.pvr")
 _DAY_COLUMNS = tuple((q.column, q.name) for q in QUANTITIES if q.column and q.day)
 _RESOLUTION_COLUMN = BY_NAME["resolution"].column
 _MODEL_COLUMN = BY_NAME["risk_model"].column
-COLUMNS = tuple(q.column for q in QUANTITIES if q.column)
+#: ``intraday_exact`` says whether a session's intraday extremes are exact
+#: (False: it could not be rebuilt and uses zipline's values at the close).
+COLUMNS = (*(q.column for q in QUANTITIES if q.column), "intraday_exact")
 SUMMARY_KEY = "pvr"
+# context.risk_report[INEXACT_KEY]: [{"session", "reason"}] of minute sessions
+# that could not be rebuilt exactly (their intraday_exact column is False)
+INEXACT_KEY = "pvr_inexact_sessions"
 
 
 class PvRMetric:
@@ -47,20 +52,29 @@ class PvRMetric:
         )
         self._wall_start = time.time()
         self.summary = None
+        self._inexact = []
 
     def end_of_session(self, packet, ledger, session, session_ix, data_portal):
         session = session.tz_localize(None) if session.tzinfo is not None else session
         if self._minute:
             minutes = self._calendar.session_minutes(session)
-            cash, long_, short = session_bars(ledger, data_portal, minutes, self._commissions)
+            cash, long_, short, problem = session_bars(ledger, data_portal, minutes, self._commissions)
+            if problem is not None:  # zipline's own values at the close, and say so
+                cash, long_, short = close_values(ledger)
+                self._inexact.append({"session": str(session.date()), "reason": problem})
+                log.warning(f"pvr: {session.date()}: intraday values not rebuilt ({problem}); "
+                            "this session uses zipline's values at the close")
         else:
-            cash, long_, short = end_of_day_bars(ledger)
+            cash, long_, short, problem = (*end_of_day_bars(ledger), None)
         day = self._tracker.end_of_session(session, cash, long_, short)
         perf = packet["daily_perf"]
         for column, name in _DAY_COLUMNS:
             perf[column] = getattr(day, name)
         perf[_MODEL_COLUMN] = self.model
         perf[_RESOLUTION_COLUMN] = self._tracker.resolution
+        # True: the intraday extremes are exact (minute mode: rebuilt minute by
+        # minute; daily mode: the one bar); False: only the close was used
+        perf["intraday_exact"] = problem is None
 
     def end_of_simulation(self, packet, ledger, trading_calendar, sessions, data_portal, benchmark_source):
         summary = self.summary = self._tracker.summary()
@@ -69,6 +83,7 @@ class PvRMetric:
         # The summary object stays on the metric for the caller that ran the
         # backtest (the runner); zipline's analyze() gets it as a plain dict.
         packet[SUMMARY_KEY] = summary.as_dict()
+        packet[INEXACT_KEY] = list(self._inexact)
         if self.log_summary:
             lines = pvr_log.summary_lines(summary, pvr_log.wall_clock(self.tz), time.time() - self._wall_start)
             log.info("\n".join(lines))
