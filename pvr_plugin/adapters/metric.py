@@ -36,8 +36,10 @@ INEXACT_KEY = "pvr_inexact_sessions"
 class PvRMetric:
     """A zipline metric (lifecycle hooks as in ``zipline.finance.metrics.metric``)."""
 
-    def __init__(self, model="cash_or_short", leverage_limit=1.0, log_summary=True, tz="US/Eastern"):
+    def __init__(self, model="cash_or_short", leverage_limit=1.0, log_summary=True, tz="US/Eastern",
+                 keep_bars=False):
         self.model = check_model(model)
+        self.keep_bars = keep_bars  # keep every bar's values on the tracker (tests)
         self.leverage_limit = leverage_limit
         self.log_summary = log_summary
         self.tz = tz
@@ -49,6 +51,7 @@ class PvRMetric:
         self._tracker = SessionTracker(
             start_usd=float(ledger.portfolio.starting_cash), model=self.model,
             leverage_limit=self.leverage_limit, resolution=INTRADAY if self._minute else DAILY_BARS,
+            keep_bars=self.keep_bars,
         )
         self._wall_start = time.time()
         self.summary = None

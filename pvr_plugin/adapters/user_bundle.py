@@ -158,6 +158,14 @@ def prepare(daily_tables, minute_tables, calendar, start=None, end=None):
     equities["auto_close_date"] = equities["end_date"] + pd.Timedelta(days=1)
     equities["exchange"] = calendar.name
     equities.index.name = "sid"
+    first, last = equities["start_date"].min(), equities["end_date"].max()
+    if start is not None or end is not None:
+        # the bundle covers the sessions asked for, also where no symbol trades
+        if start is not None:
+            first = sessions[min(sessions.searchsorted(start), len(sessions) - 1)]
+        if end is not None:
+            last = sessions[max(sessions.searchsorted(end, side="right") - 1, 0)]
+        spans = {k: None if v is None else (first, last) for k, v in spans.items()}
     return Prepared(
         symbols=symbols, daily=daily, minute=minute, equities=equities,
         splits=pd.DataFrame(split_rows, columns=["sid", "ratio", "effective_date"]).astype(
@@ -165,7 +173,7 @@ def prepare(daily_tables, minute_tables, calendar, start=None, end=None):
         dividends=pd.DataFrame(div_rows, columns=["sid", "amount", "ex_date", "pay_date"]).astype(
             {"sid": "int64", "amount": "float64", "ex_date": "datetime64[ns]", "pay_date": "datetime64[ns]"}
         ).assign(record_date=pd.NaT, declared_date=pd.NaT),
-        first_session=equities["start_date"].min(), last_session=equities["end_date"].max(), spans=spans,
+        first_session=first, last_session=last, spans=spans,
     )
 
 

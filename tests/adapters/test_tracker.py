@@ -25,6 +25,7 @@ from pvr_plugin.adapters.algo import tracker_of
 from pvr_plugin.adapters.runner import run_file
 from pvr_plugin.data import index_returns
 from tests.conftest import REPO as ROOT
+from tests.portfolio_reader import new_reference, read_portfolio, reference_extremes, tracker_bars
 
 pytestmark = pytest.mark.usefixtures("zipline_root")
 STRATS = ROOT / "strategies"
@@ -34,7 +35,7 @@ MINUTE_SPAN = ("2022-11-21", "2022-11-29")  # includes the 2022-11-25 early clos
 def brute_force_algo(freq_trades=37, options=None, call_pvr=True):
     """An algorithm that trades long and short at odd minutes, pays a minimum
     commission, calls pvr() and records the brute-force reference each bar."""
-    ref = {"cash": [], "short": [], "long": [], "lev": [], "value": []}
+    ref = new_reference()
 
     def initialize(context):
         context.stocks = [symbol(t) for t in ("AAPL", "MSFT", "JPM", "KO", "XOM")]
@@ -49,12 +50,7 @@ def brute_force_algo(freq_trades=37, options=None, call_pvr=True):
                 order_target_percent(stock, (0.5 if j % 2 else -0.4) if phase else 0.1)
         if call_pvr:
             pvr(context, data, config=options or PvROptions(keep_bars=True))
-        pf = context.portfolio
-        ref["cash"].append(pf.cash)
-        ref["short"].append(sum(p.amount * p.last_sale_price for p in pf.positions.values() if p.amount < 0))
-        ref["long"].append(sum(p.amount * p.last_sale_price for p in pf.positions.values() if p.amount > 0))
-        ref["lev"].append(context.account.leverage)
-        ref["value"].append(pf.portfolio_value)
+        read_portfolio(context, ref)
 
     def analyze(context, perf):
         ref["tracker"] = tracker_of(context)
@@ -72,25 +68,13 @@ def run(initialize, handle_data=None, analyze=None, freq="minute", span=MINUTE_S
     )
 
 
-def reference_extremes(ref, start):
-    cash, short, lev = (np.asarray(ref[k], float) for k in ("cash", "short", "lev"))
-    cash_low = np.minimum.accumulate(np.minimum(cash, start))
-    max_short = np.maximum.accumulate(-short)
-    max_lev = np.maximum.accumulate(lev)
-    max_risk = np.maximum.accumulate(np.maximum(np.maximum(start - cash, -short), 0))
-    return cash_low, max_short, max_lev, max_risk
-
-
 @pytest.mark.parametrize("freq,span", [("minute", MINUTE_SPAN), ("daily", ("2021-01-04", "2021-03-31"))])
 def test_exact_against_brute_force_every_bar(freq, span):
     initialize, handle_data, analyze, ref = brute_force_algo(freq_trades=37 if freq == "minute" else 3)
     perf = run(initialize, handle_data, analyze, freq=freq, span=span)
-    tracker = ref["tracker"].tracker
+    bars = tracker_bars(ref["tracker"].tracker)
     # every bar: the rebuilt account equals what context.portfolio showed
-    cash = np.concatenate([b[1] for b in tracker.bars])
-    long_ = np.concatenate([b[2] for b in tracker.bars])
-    short = np.concatenate([b[3] for b in tracker.bars])
-    lev = np.concatenate([b[5] for b in tracker.bars])
+    cash, long_, short, lev = bars["cash"], bars["long"], bars["short"], bars["lev"]
     assert len(cash) == len(ref["cash"]) == (2160 if freq == "minute" else len(perf))
     np.testing.assert_allclose(cash, ref["cash"], rtol=0, atol=1e-6)
     np.testing.assert_allclose(short, ref["short"], rtol=0, atol=1e-6)
@@ -98,7 +82,7 @@ def test_exact_against_brute_force_every_bar(freq, span):
     np.testing.assert_allclose(lev, ref["lev"], rtol=1e-9)
     # every day: pvr() records, the metrics set columns and the reference agree
     cash_low, max_short, max_lev, max_risk = reference_extremes(ref, 1e6)
-    ends = np.cumsum([len(b[1]) for b in tracker.bars]) - 1
+    ends = bars["ends"]
     for col, rec, expected in [("cash_low_usd", "CashLow", cash_low), ("max_short_usd", "MxShrt", max_short),
                                ("max_gross_leverage", "MxLv", max_lev), ("max_risk_usd", "MxRisk", max_risk)]:
         np.testing.assert_allclose(perf[col].to_numpy(), expected[ends], rtol=1e-12, atol=1e-6, err_msg=col)
