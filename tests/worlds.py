@@ -239,3 +239,26 @@ def check_run(perf, ref, metric, capital=100_000.0, where=""):
     assert_daily_extremes(perf, ref, capital, pvr_bars["ends"], EXTREMES, where=f"{where} metrics set")
     assert_daily_extremes(perf, ref, capital, pvr_bars["ends"], RECORDED, where=f"{where} pvr()")
     assert perf["intraday_exact"].all() and not ref["tracker"].inexact_sessions
+
+
+def write_csvdir(world, folder, symbols=None, gzip_minutes=True):
+    """Write a world as a csvdir folder: daily/SYMBOL.csv, minute/SYMBOL.csv(.gz),
+    minute dates in New York time (the end of each bar), as a user's files would be."""
+    from pathlib import Path
+
+    daily, minute = world_frames(world)
+    names = dict(zip(world.symbols(), symbols or world.symbols()))
+    folder = Path(folder)
+    (folder / "daily").mkdir(parents=True, exist_ok=True)
+    (folder / "minute").mkdir(parents=True, exist_ok=True)
+    for symbol, frame in daily.items():
+        frame = frame.copy()
+        frame["pay_date"] = frame["pay_date"].dt.strftime("%Y-%m-%d")
+        frame.rename_axis("date").to_csv(folder / "daily" / f"{names[symbol]}.csv", date_format="%Y-%m-%d")
+    for symbol, frame in minute.items():
+        frame = frame.copy()
+        frame.index = frame.index.tz_convert(CALENDAR.tz).tz_localize(None)
+        suffix = ".csv.gz" if gzip_minutes else ".csv"
+        frame.rename_axis("date").to_csv(folder / "minute" / f"{names[symbol]}{suffix}",
+                                         date_format="%Y-%m-%d %H:%M")
+    return folder
