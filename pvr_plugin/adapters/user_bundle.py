@@ -90,13 +90,13 @@ def _day(value, option):
 
 
 def _per_session(table):
-    """Daily OHLCV of a minute table (UTC minutes -> sessions), with the last minute's line."""
+    """Daily OHLCV of a minute table (UTC minutes -> sessions), with the last minute's row."""
     frame = pd.DataFrame({k: table.columns[k] for k in _OHLCV})
-    frame["line"] = table.lines
+    frame["row"] = table.rows
     frame["session"] = table.sessions
     return frame.groupby("session").agg(
         open=("open", "first"), high=("high", "max"), low=("low", "min"), close=("close", "last"),
-        volume=("volume", "sum"), line=("line", "last"))
+        volume=("volume", "sum"), row=("row", "last"))
 
 
 def prepare(daily_tables, minute_tables, calendar, start=None, end=None):
@@ -187,7 +187,7 @@ def _check_closes(d_table, m_table, frame, per_session):
     no_row = np.flatnonzero(daily_close.isna().to_numpy())
     if len(no_row):
         s = per_session.index[no_row[0]]
-        raise PvrInputError(f"{m_table.label} {m_table.unit} {int(per_session['line'].iloc[no_row[0]])}: "
+        raise PvrInputError(f"{m_table.label} {m_table.unit} {m_table.number(per_session['row'].iloc[no_row[0]])}: "
                             f"minute bars on {s.date()} but {d_table.label} has no row for that session")
     diff = np.abs(daily_close.to_numpy() - per_session["close"].to_numpy())
     bad = np.flatnonzero(diff > bf.CLOSE_TOLERANCE)
@@ -197,7 +197,7 @@ def _check_closes(d_table, m_table, frame, per_session):
         raise PvrInputError(
             f"{d_table.where(i)}: close {daily_close.iloc[bad[0]]:g} on {s.date()} differs from the session's "
             f"last minute close {per_session['close'].iloc[bad[0]]:g} ({m_table.label} {m_table.unit} "
-            f"{int(per_session['line'].iloc[bad[0]])})")
+            f"{m_table.number(per_session['row'].iloc[bad[0]])})")
 
 
 def _tables_from_csvdir(folder, calendar):
