@@ -237,7 +237,11 @@ def _local_to_utc(naive, tz):
 
 
 def check_table(table, calendar, start=None, end=None):
-    """Refuse bad rows of one table (dates, prices, volume, splits); sort it by date."""
+    """Refuse bad rows of one table (dates, prices, volume, splits); sort it by date.
+
+    Returns False when ``start``/``end`` leave the table no rows (a symbol that
+    does not trade in that window), else True.
+    """
     dates = table.dates
     if start is not None or end is not None:
         local = dates.tz_convert(calendar.tz).tz_localize(None).normalize() if dates.tz is not None else dates
@@ -247,8 +251,7 @@ def check_table(table, calendar, start=None, end=None):
         if end is not None:
             keep &= np.asarray(local <= end)
         if not keep.any():
-            raise PvrInputError(f"{table.label}: no rows between {start.date() if start is not None else '...'} "
-                                f"and {end.date() if end is not None else '...'}")
+            return False
         table.take(keep)
         dates = table.dates
     dup = np.flatnonzero(dates.duplicated())
@@ -294,6 +297,7 @@ def check_table(table, calendar, start=None, end=None):
     order = np.argsort(dates.asi8, kind="stable")
     if (np.diff(order) != 1).any():
         table.take(order)
+    return True
 
 
 def _on_calendar(dates, index):

@@ -132,7 +132,8 @@ def benchmark_for(start, end):
     if start < FIRST_SESSION or end > LAST_SESSION:
         raise PvrInputError(
             f"no embedded benchmark for {start.date()} to {end.date()} "
-            f"(S&P 500 data covers {FIRST_SESSION.date()} to {LAST_SESSION.date()}); pass benchmark=None"
+            f"(S&P 500 data covers {FIRST_SESSION.date()} to {LAST_SESSION.date()}); "
+            "use --no-benchmark (Python: benchmark=None)"
         )
     return index_returns(start, end)
 

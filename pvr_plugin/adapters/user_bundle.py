@@ -101,8 +101,13 @@ def _per_session(table):
 
 def prepare(daily_tables, minute_tables, calendar, start=None, end=None):
     """Check every table and shape the bundle; raises PvrInputError on the first problem."""
-    for table in [*daily_tables.values(), *minute_tables.values()]:
-        bf.check_table(table, calendar, start, end)
+    for tables in (daily_tables, minute_tables):
+        for symbol in list(tables):
+            if not bf.check_table(tables[symbol], calendar, start, end):
+                del tables[symbol]  # no rows between start and end: not in this bundle
+    if not daily_tables and not minute_tables:
+        raise PvrInputError(f"no rows between {start.date() if start is not None else 'the first date'} and "
+                            f"{end.date() if end is not None else 'the last date'} in any file")
     for table in minute_tables.values():
         for name in ("split", "dividend"):
             col = table.columns.get(name)

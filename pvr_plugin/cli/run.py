@@ -26,7 +26,8 @@ def _parse_params(pairs):
 
 @click.command()
 @click.argument("algofile", type=click.Path(dir_okay=False))
-@click.option("--start", help="First session (YYYY-MM-DD). Default: 2020-01-02 daily, the minute window in minute mode.")
+@click.option("--start", help="First session (YYYY-MM-DD). Default on pvr-demo: 2020-01-02 daily, the minute "
+              "window in minute mode; on other bundles their first session.")
 @click.option("--end", help="Last session (YYYY-MM-DD). Default: the bundle's last session.")
 @click.option("--capital-base", type=float, default=1_000_000.0, show_default=True, help="Starting capital in dollars.")
 @click.option("--data-frequency", type=click.Choice(["daily", "minute"]), default="daily", show_default=True)
