@@ -10,6 +10,25 @@ transactions, and position values from one read of the session's minute closes.
 The result equals what a reader of ``context.portfolio`` would have seen after
 each bar's fills (same bar's close as price), at about one history read per
 session instead of a portfolio sync per minute.
+
+What else zipline does to a ledger, and how the rebuild follows it:
+
+* dividends are paid and splits applied (share counts, fractional-share cash)
+  before the session's first bar: they are in the state the session starts from;
+* partial fills over many bars, cancels at the close and commissions with a
+  minimum are per-fill events (transactions, wrapped ``process_commission``);
+* an asset past its end date (delisted) has no price, so zipline's sync keeps
+  the position's last sale price until zipline closes the position itself after
+  the session's last bar (an order-less transaction, rebuilt after that bar);
+* a held asset with no trade for a while keeps its last sale price, adjusted
+  for a split in between (zipline's spot price); late listings have no price
+  before their first trade and no shares either;
+* an early close is just a shorter session.
+
+Where a session cannot be rebuilt exactly (an intraday capital change, a fill
+outside the session's minutes, a held position without any price, a rebuilt
+closing price that differs from the one zipline synced), :func:`session_bars`
+says why and the caller uses zipline's own values at the close for that session.
 """
 import numpy as np
 
@@ -149,7 +168,7 @@ def _raw_closes(data_portal, frequency, first, last, assets, fallback):
     return reader(frequency).load_raw_arrays(["close"], first, last, [a.sid for a in assets])[0]
 
 
-def session_bars(ledger, data_portal, minutes, commissions, synced=False):
+def session_bars(ledger, data_portal, minutes, commissions):
     """(cash, long, short, problem) after each minute of a session.
 
     ``cash``, ``long`` and ``short`` are arrays of len(minutes); ``problem`` is
@@ -160,16 +179,14 @@ def session_bars(ledger, data_portal, minutes, commissions, synced=False):
     Parameters
     ----------
     ledger : zipline.finance.ledger.Ledger
-        Its state must be the state after the session's last bar, either inside
-        that bar (``synced=False``: the ``pvr()`` path) or after zipline's
-        session end (``synced=True``: the metrics set; auto-closes of delisted
+        Its state must be the state after the session's last bar with prices
+        synced to that bar: inside that bar after a sync (the ``pvr()`` path)
+        or after zipline's session end (the metrics set; auto-closes of delisted
         assets are then in the ledger and are rebuilt as happening after the bar).
     data_portal : zipline.data.data_portal.DataPortal
     minutes : pandas.DatetimeIndex
         The session's minutes (UTC), consecutive.
     commissions : CommissionLog
-    synced : bool
-        Whether zipline has synced the positions' prices to the close.
     """
     n = len(minutes)
     first_ns, last_ns = minutes[0].value, minutes[-1].value
@@ -220,7 +237,7 @@ def session_bars(ledger, data_portal, minutes, commissions, synced=False):
     if np.isnan(values).any():
         j = np.flatnonzero(np.isnan(values).any(axis=0))[0]
         problem = problem or f"no price for the {assets[j].symbol} position"
-    elif synced:
+    else:
         problem = problem or _check_close(positions, assets, prices[-1])
     long_ = np.where(values > 0, values, 0.0).sum(axis=1)
     short = np.where(values < 0, values, 0.0).sum(axis=1)
@@ -236,13 +253,9 @@ def _check_close(positions, assets, last_prices):
     return None
 
 
-def close_values(ledger, data_portal=None, dt=None):
-    """zipline's own (cash, long, short) at the close, as 1-element arrays: the
-    fallback for a session the rebuild cannot make exact. With ``dt`` the
-    positions are synced to that bar first (inside the last bar, where zipline
-    has not synced them)."""
-    if dt is not None:
-        ledger.sync_last_sale_prices(dt, data_portal)
+def close_values(ledger):
+    """zipline's own (cash, long, short) at the close, as 1-element arrays, with
+    prices as last synced: the fallback for a session the rebuild cannot make exact."""
     return end_of_day_bars(ledger)
 
 
