@@ -26,9 +26,10 @@ What else zipline does to a ledger, and how the rebuild follows it:
 * an early close is just a shorter session.
 
 Where a session cannot be rebuilt exactly (an intraday capital change, a fill
-outside the session's minutes, a held position without any price, a rebuilt
-closing price that differs from the one zipline synced), :func:`session_bars`
-says why and the caller uses zipline's own values at the close for that session.
+outside the session's minutes, a held position without any price, or, where
+zipline has synced prices at the close, a rebuilt closing price that differs
+from zipline's), :func:`session_bars` says why and the caller uses zipline's
+own values at the close for that session.
 """
 import numpy as np
 
@@ -168,7 +169,7 @@ def _raw_closes(data_portal, frequency, first, last, assets, fallback):
     return reader(frequency).load_raw_arrays(["close"], first, last, [a.sid for a in assets])[0]
 
 
-def session_bars(ledger, data_portal, minutes, commissions):
+def session_bars(ledger, data_portal, minutes, commissions, synced=False):
     """(cash, long, short, problem) after each minute of a session.
 
     ``cash``, ``long`` and ``short`` are arrays of len(minutes); ``problem`` is
@@ -179,14 +180,18 @@ def session_bars(ledger, data_portal, minutes, commissions):
     Parameters
     ----------
     ledger : zipline.finance.ledger.Ledger
-        Its state must be the state after the session's last bar with prices
-        synced to that bar: inside that bar after a sync (the ``pvr()`` path)
-        or after zipline's session end (the metrics set; auto-closes of delisted
-        assets are then in the ledger and are rebuilt as happening after the bar).
+        Its state must be the state after the session's last bar: inside that
+        bar (the ``pvr()`` path) or after zipline's session end (the metrics
+        set; auto-closes of delisted assets are then in the ledger and are
+        rebuilt as happening after the bar).
     data_portal : zipline.data.data_portal.DataPortal
     minutes : pandas.DatetimeIndex
         The session's minutes (UTC), consecutive.
     commissions : CommissionLog
+    synced : bool
+        zipline has synced the positions' prices to the last bar (the metrics
+        set, at the session end): the rebuilt closing prices are checked
+        against them.
     """
     n = len(minutes)
     first_ns, last_ns = minutes[0].value, minutes[-1].value
@@ -237,7 +242,7 @@ def session_bars(ledger, data_portal, minutes, commissions):
     if np.isnan(values).any():
         j = np.flatnonzero(np.isnan(values).any(axis=0))[0]
         problem = problem or f"no price for the {assets[j].symbol} position"
-    else:
+    elif synced:
         problem = problem or _check_close(positions, assets, prices[-1])
     long_ = np.where(values > 0, values, 0.0).sum(axis=1)
     short = np.where(values < 0, values, 0.0).sum(axis=1)
@@ -253,9 +258,13 @@ def _check_close(positions, assets, last_prices):
     return None
 
 
-def close_values(ledger):
-    """zipline's own (cash, long, short) at the close, as 1-element arrays, with
-    prices as last synced: the fallback for a session the rebuild cannot make exact."""
+def close_values(ledger, data_portal=None, dt=None):
+    """zipline's own (cash, long, short) at the close, as 1-element arrays: the
+    fallback for a session the rebuild cannot make exact. Inside the last bar
+    (the ``pvr()`` path) zipline has not synced prices yet: pass ``dt`` and the
+    data portal to sync them first."""
+    if dt is not None:
+        ledger.sync_last_sale_prices(dt, data_portal)
     return end_of_day_bars(ledger)
 
 

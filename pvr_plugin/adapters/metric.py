@@ -61,7 +61,7 @@ class PvRMetric:
         session = session.tz_localize(None) if session.tzinfo is not None else session
         if self._minute:
             minutes = self._calendar.session_minutes(session)
-            cash, long_, short, problem = session_bars(ledger, data_portal, minutes, self._commissions)
+            cash, long_, short, problem = session_bars(ledger, data_portal, minutes, self._commissions, synced=True)
             if problem is not None:  # zipline's own values at the close, and say so
                 cash, long_, short = close_values(ledger)
                 self._inexact.append({"session": str(session.date()), "reason": problem})
