@@ -112,3 +112,20 @@ def test_frames_minute_only_gives_daily_bars():
     assert reader.get_value(0, SESSIONS[3], "close") == pytest.approx(closes[::2][-1])
     assert reader.get_value(0, SESSIONS[3], "volume") == 100 * len(closes[::2])
     assert reader.get_value(0, SESSIONS[3], "high") == pytest.approx(closes[::2].max() + 0.01)
+
+
+def test_unknown_symbol_lists_at_most_30(csv_bundle, tmp_path):
+    from pvr_plugin.adapters.runner import run_file
+
+    algo = tmp_path / "cern.py"
+    algo.write_text("from zipline.api import symbol\n\ndef initialize(context):\n    symbol('CERN')\n")
+    with pytest.raises(PvrInputError) as err:
+        run_file(algo, bundle="pvr-csv", benchmark=None)
+    assert str(err.value) == f"{algo}: symbol 'CERN' is not in bundle pvr-csv (it has BRK.B, SHRT)"
+    sessions = CALENDAR.sessions_in_range("2021-03-01", "2021-03-05")
+    frame = pd.DataFrame({"open": 10.0, "high": 10.5, "low": 9.5, "close": 10.0, "volume": 1e6}, index=sessions)
+    user_bundle.ingest_frames("pvr-many", daily={f"S{i:02d}": frame for i in range(35)})
+    with pytest.raises(PvrInputError) as err:
+        run_file(algo, bundle="pvr-many", benchmark=None)
+    shown = ", ".join(f"S{i:02d}" for i in range(30))
+    assert str(err.value) == f"{algo}: symbol 'CERN' is not in bundle pvr-many (it has {shown} and 5 more)"
