@@ -13,6 +13,8 @@ JSON, ``params_key``, ``sweep_id``, ``bundle``, ``start``, ``end``,
 ``data_frequency``, ``capital_usd``, ``metrics_set``, ``risk_model``), the
 summary figures of :class:`pvr_plugin.core.research.RunSummary`, and
 ``runtime_s`` and ``perf_path`` (the saved performance frame, if any).
+A run recorded with its series also has one row of the ``series`` table
+(:mod:`pvr_plugin.store.series`), written in the same transaction.
 
 Sort and filter arguments are checked against the known columns; values
 reach SQLite as parameters, never as SQL text.
@@ -31,6 +33,8 @@ import pandas as pd
 
 from pvr_plugin.core.fields import QUANTITIES
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.store import series as series_table
+from pvr_plugin.store import sweeps as sweeps_table
 
 TABLE = "runs"
 LEDGER_FILE = "runs.sqlite"
@@ -63,9 +67,10 @@ _AFTER = (
     ("error", "TEXT"),
 )
 LEDGER_COLUMNS = _IDENTITY + tuple((q.name, q.ledger) for q in QUANTITIES if q.ledger) + _AFTER
-#: Version of the table's layout, kept in SQLite's ``user_version``. A ledger
+#: Version of the ledger's layout, kept in SQLite's ``user_version``. A ledger
 #: written before versions were kept reads 0 and is upgraded on first write.
-SCHEMA_VERSION = 2
+#: 3: the ``series`` and ``sweeps`` tables.
+SCHEMA_VERSION = 3
 COLUMN_NAMES = tuple(name for name, _ in LEDGER_COLUMNS)
 _TYPES = {name: sql.split()[0] for name, sql in LEDGER_COLUMNS}
 _INDEXES = (
@@ -244,6 +249,8 @@ class RunLedger:
                 conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN {_quote(name)} {sql_type.split()[0]}")
         for index, cols in _INDEXES:
             conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {TABLE} ({', '.join(map(_quote, cols))})")
+        series_table.ensure_table(conn)
+        sweeps_table.ensure_table(conn)
         if version < SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -271,7 +278,7 @@ class RunLedger:
 
     # ---------------------------------------------------------- writing
 
-    def record(self, row):
+    def record(self, row, series=None):
         """Add one run; return its ``run_id``.
 
         Parameters
@@ -281,13 +288,34 @@ class RunLedger:
             ``created_at`` are filled in, ``status`` defaults to 'ok', a
             ``params`` dict is stored as JSON and its :func:`params_key`
             added. NaN numbers are stored as NULL.
+        series : pandas.DataFrame or dict, optional
+            The run's per-session series
+            (:func:`pvr_plugin.store.series.session_series`, or its
+            :func:`~pvr_plugin.store.series.encode`).
 
-        One transaction: either the whole row is written or nothing is.
+        One transaction: either the whole row (and its series) is written or nothing is.
         """
         values = _prepare(row)
+        if series is not None and not isinstance(series, dict):
+            series = series_table.encode(series)
         names = list(values)
         sql = (f"INSERT INTO {TABLE} ({', '.join(map(_quote, names))}) "
                f"VALUES ({', '.join('?' for _ in names)})")
+
+        def work(conn):
+            run_id = conn.execute(sql, [values[n] for n in names]).lastrowid
+            if series is not None:
+                series_table.insert(conn, run_id, series)
+            return int(run_id)
+
+        return self.write(work)
+
+    def write(self, work):
+        """Run ``work(connection)`` in one write transaction on the current layout; return its result.
+
+        The ledger (and its folder) is created or migrated first; any error
+        rolls everything back.
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -298,13 +326,13 @@ class RunLedger:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._ensure_schema(conn)
-                cursor = conn.execute(sql, [values[n] for n in names])
+                result = work(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            return int(cursor.lastrowid)
+            return result
         except sqlite3.DatabaseError as exc:
             raise PvrInputError(f"cannot write to the run ledger {self.path}: {exc}") from None
         finally:
