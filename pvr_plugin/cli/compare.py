@@ -20,19 +20,14 @@ _SIDE_BY_SIDE = ("pvr_per_day_pct", "pvr_pct", "qret_pct", "cagr", "alpha", "bet
                  "risk_model", "capital_usd", "start", "end")
 
 
-def _check_outputs(html, pdf, items):
+def _check_outputs(html, pdf):
+    """Refuse output paths that cannot be written, before any work (inputs are frames: other suffixes)."""
     from pvr_plugin.store.files import check_output_path
 
     if html:
         check_output_path(html, "--html", suffixes=(".html", ".htm"))
     if pdf:
         check_output_path(pdf, "--pdf", suffixes=(".pdf",))
-    if html and pdf and os.path.abspath(html) == os.path.abspath(pdf):
-        raise PvrInputError("--html and --pdf name the same file")
-    for out, flag in ((html, "--html"), (pdf, "--pdf")):
-        for item in items:
-            if out and os.path.exists(item) and os.path.exists(out) and os.path.samefile(item, out):
-                raise PvrInputError(f"{flag} {out}: would overwrite an input file")
 
 
 def _side_by_side(frame):
@@ -97,7 +92,7 @@ def compare(items, sweep_id, top, model, html, pdf, paper, title, as_json, as_cs
         raise PvrInputError("give run ids or files to compare, or --sweep SWEEP_ID (not both)")
     if as_json and as_csv:
         raise PvrInputError("choose one of --json and --csv")
-    _check_outputs(html, pdf, items)
+    _check_outputs(html, pdf)
     ledger = RunLedger(ledger_path)
     report = None
     if sweep_id:

@@ -238,18 +238,22 @@ def unit_formatter(unit):
     return FuncFormatter(lambda y, _pos=None: f"{y:g}")
 
 
-def _line(ax, series, color, linestyle, width, max_points, steps=False):
+def _line(ax, series, color, linestyle, width, max_points, steps=False, gid=None):
     values = series.to_numpy(dtype=float)
     keep = draw_positions(series.index, values, max_points=max_points, buckets=DRAW_BUCKETS)
     x = series.index[keep]
     ax.plot(x, values[keep], color=color, linestyle=linestyle, linewidth=width,
-            drawstyle="steps-post" if steps else "default")
+            drawstyle="steps-post" if steps else "default", gid=gid)
 
 
 def draw_chart(ax, runs, quantities, title, colors, max_points=None):
-    """One chart of the comparison: each run's ``quantities`` on ``ax``."""
+    """One chart of the comparison: each run's ``quantities`` on ``ax``.
+
+    Each line's gid is ``run-<position of the run in runs>-<quantity>`` (the
+    id of its group in SVG output).
+    """
     unit = BY_NAME[quantities[0]].unit
-    for run in runs:
+    for i, run in enumerate(runs):
         if run.series is None:
             continue
         color, linestyle = colors[run.name]
@@ -257,7 +261,7 @@ def draw_chart(ax, runs, quantities, title, colors, max_points=None):
             running = q.startswith(("max_", "cash_low"))
             thin = len(quantities) > 1 and not running
             _line(ax, run.series[q], color, linestyle, 0.6 if thin else 1.3, max_points,
-                  steps=running and unit != "pct")
+                  steps=running and unit != "pct", gid=f"run-{i}-{q}")
     if unit in ("pct", "pct_per_day"):
         ax.axhline(0.0, color="black", linewidth=0.6, alpha=0.6)
     if quantities[0] == "leverage":

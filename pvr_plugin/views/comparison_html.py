@@ -145,8 +145,6 @@ def _chart_sections(runs, colors):
         def draw(fig, quantities=quantities):
             ax = fig.add_subplot()
             cmp.draw_chart(ax, drawn, quantities, "", colors, max_points=cmp.DRAW_POINTS)
-            for k, line in enumerate(ax.get_lines()):
-                line.set_gid(f"curve-{quantities[0]}-{k}")
         height = CHART_HEIGHT_MM.get(quantities[0], DEFAULT_CHART_HEIGHT_MM)
         svg = _svg(draw, WIDTH_MM, height)
         body = (_keys(drawn, colors) if i == 0 else "") + svg
