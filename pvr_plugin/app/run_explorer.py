@@ -232,7 +232,8 @@ class RunExplorer:
         head = "".join(f"<th>{html.escape(_label(c))}</th>" for c in shown)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(c, r[c]))}</td>" for c in shown) + "</tr>"
                        for _, r in table.iterrows())
-        self.ranked.value = f"<table class='explorer-ranked'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        self.ranked.value = (f"<table class='explorer-ranked'><thead><tr>{head}</tr></thead>"
+                             f"<tbody>{body}</tbody></table>")
         report = base64.b64encode(page.encode("utf-8")).decode("ascii")
         self.report_link.value = (f"<a class='explorer-report' download='comparison.html' "
                                   f"href='data:text/html;base64,{report}'>Download the comparison report (HTML)</a>")

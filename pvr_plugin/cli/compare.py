@@ -47,7 +47,8 @@ def _write_page(runs, html, pdf, **page):
         write_comparison_html(runs, html, **page)
         click.echo(f"wrote {html}", err=True)
     if pdf:
-        path = html or os.path.join(os.path.dirname(os.path.abspath(pdf)), f".{os.path.basename(pdf)}.{os.getpid()}.html")
+        path = html or os.path.join(os.path.dirname(os.path.abspath(pdf)),
+                                    f".{os.path.basename(pdf)}.{os.getpid()}.html")
         if not html:
             write_comparison_html(runs, path, **page)
         try:

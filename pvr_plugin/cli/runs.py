@@ -54,7 +54,11 @@ def records(frame):
 
 
 def _fmt(column, value):
-    value = _plain(value)
+    return _fmt_plain(column, _plain(value))
+
+
+def _fmt_plain(column, value):
+    """A cell of a plain Python value (SQLite's own: None, int, float, str)."""
     if value is None:
         return "n/a" if column in _FORMATS else ""
     if column in _FORMATS and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -64,9 +68,18 @@ def _fmt(column, value):
     return str(value)
 
 
-def text_table(rows, columns):
-    """Right-aligned text columns of ``rows`` (dicts), headers from the field table."""
-    cells = [[_LABELS.get(c, c)] + [_fmt(c, row.get(c)) for row in rows] for c in columns]
+def _column_cells(column, values):
+    """:func:`_fmt_plain` of a whole column, the format looked up once."""
+    spec = _FORMATS.get(column)
+    if spec is None and column != "created_at":
+        return ["" if v is None else str(v) for v in values]
+    return [_fmt_plain(column, v) if spec is None or not isinstance(v, float) else spec.format(v)
+            for v in values]
+
+
+def text_table(columns, values):
+    """Right-aligned text columns: ``values[c]`` is the list of column ``c``'s plain values."""
+    cells = [[_LABELS.get(c, c)] + _column_cells(c, values[c]) for c in columns]
     widths = [max(map(len, col)) for col in cells]
     lines = zip(*([x.rjust(w) for x in col] for col, w in zip(cells, widths)))
     return "\n".join(" ".join(line) for line in lines)
@@ -110,19 +123,22 @@ def runs(algorithm, sweep_id, status, sort, ascending, limit, as_json, as_csv, l
 
         click.echo(rows_frame(names, found).to_csv(index=False), nl=False)
         return
-    rows = [{name: _plain(v) for name, v in zip(names, row)} for row in found]
-    rows = [{name: row.get(name) for name in COLUMN_NAMES} for row in rows]
+    # SQLite's values are plain already (NULL for NaN); columns a migrated-later ledger lacks are None.
+    where = {name: i for i, name in enumerate(names)}
     if as_json:
+        rows = [{n: (row[where[n]] if n in where else None) for n in COLUMN_NAMES} for row in found]
         click.echo(json.dumps([_parsed(row) for row in rows], indent=2))
         return
-    if not rows:
+    if not found:
         click.echo(f"no runs recorded in {ledger.path}")
         return
     columns = list(_RUNS_TEXT)
     if sort not in columns:
         columns.insert(4, sort)
-    click.echo(text_table(rows, columns)
-               + _undefined_notes([f"run {r['run_id']}" for r in rows], [r["nan_reason"] for r in rows]))
+    values = {c: ([row[where[c]] for row in found] if c in where else [None] * len(found))
+              for c in {*columns, "nan_reason"}}
+    click.echo(text_table(columns, values)
+               + _undefined_notes([f"run {i}" for i in values["run_id"]], values["nan_reason"]))
 
 
 def _undefined_notes(names, reasons):

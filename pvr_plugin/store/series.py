@@ -205,7 +205,8 @@ def insert(conn, run_id, values):
 
 
 def _has_table(conn):
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone() is not None
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,))
+    return found.fetchone() is not None
 
 
 def _ids(run_ids):

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from pvr_plugin.core.fields import BY_NAME, UNIT_SUFFIX
 from pvr_plugin.store.files import atomic_write
 from pvr_plugin.views import comparison as cmp
-from pvr_plugin.views.factsheet_html import CHART_STYLE, CSP, CSS, MARGIN_MM, check_paper, html_to_pdf  # noqa: F401
+from pvr_plugin.views.factsheet_html import CHART_STYLE, CSP, CSS, MARGIN_MM, check_paper, html_to_pdf  # noqa: F401 (html_to_pdf: used through this module)
 
 MM = 1 / 25.4
 WIDTH_MM = 188.0
@@ -44,7 +44,9 @@ section.widget{margin-bottom:1mm}
 .keys{display:flex;flex-wrap:wrap;gap:.6mm 3mm;margin:0 0 .8mm}
 .key{display:inline-flex;align-items:center;gap:1mm;white-space:nowrap}
 .key svg{display:inline-block;width:7mm;height:2mm}
-td.wrap{white-space:normal;overflow-wrap:anywhere}
+td.wrap{white-space:normal;overflow-wrap:break-word}
+table.settings{table-layout:fixed}
+table.settings td,table.settings th{white-space:normal;overflow-wrap:break-word;vertical-align:top}
 th.l,td.l{text-align:left}
 td.swatch{width:7mm}
 td.swatch svg{width:7mm;height:2mm}
@@ -101,11 +103,13 @@ def _cell(name, value, reason=""):
     return f"<td{cls}>{text}</td>"
 
 
-def _table(header, rows, cls="", left=()):
+def _table(header, rows, cls="", left=(), widths_mm=None):
     head = "".join(f"<th{' class=l' if i in left else ''}>{_esc(h)}</th>" for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(r) + "</tr>" for r in rows)
     klass = f' class="{cls}"' if cls else ""
-    return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cols = ("<colgroup>" + "".join(f'<col style="width:{w}mm">' for w in widths_mm) + "</colgroup>"
+            if widths_mm else "")
+    return f"<table{klass}>{cols}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _section(kind, title, body, sub=""):
@@ -154,7 +158,7 @@ def _chart_sections(runs, colors):
 
 def _settings_section(runs):
     table = cmp.settings_table(runs)
-    header = ["Run", "Algorithm", "Parameters", "Sessions", "Capital $", "Bundle, bars, metrics set, risk model",
+    header = ["Run", "Algorithm", "Parameters", "Sessions", "Capital $", "Bundle, bars, metrics set, risk model, sweep",
               "Tag"]
     rows = []
     for _, s in table.iterrows():
@@ -168,10 +172,11 @@ def _settings_section(runs):
             details = f"{s['source']}; {details}" if details else str(s["source"])
         dates = f"{s['start'] or ''} to {s['end'] or ''}" if s["start"] or s["end"] else ""
         rows.append([f"<td>{_esc(s['run'])}</td>", f'<td class="wrap l" title="{_esc(algo)}">{_esc(name)}</td>',
-                     f'<td class="wrap l">{_esc(_params_text(s["params"]))}</td>', f"<td class=l>{dates}</td>",
+                     f'<td class="wrap l">{_esc(_params_text(s["params"]))}</td>', f"<td class=l>{_esc(dates)}</td>",
                      f"<td>{'' if capital is None or capital != capital else f'{float(capital):,.0f}'}</td>",
                      f'<td class="wrap l">{_esc(details)}</td>', f"<td class=l>{_esc(s['tag'] or '')}</td>"])
-    return _section("settings", "Settings and tags", _table(header, rows, left=range(len(header))))
+    table = _table(header, rows, cls="settings", left=range(len(header)), widths_mm=(24, 22, 36, 18, 17, 36, 35))
+    return _section("settings", "Settings and tags", table)
 
 
 def _params_text(params):
