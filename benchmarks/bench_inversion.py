@@ -37,7 +37,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from pvr_plugin.core.inversion import analyze_inversions, hac_maxlags, inversion_episodes
+from pvr_plugin.core.inversion import analyze_inversions, inversion_episodes
+from pvr_plugin.core.inversion_stats import hac_maxlags
 
 
 def simulated_buckets(periods, buckets, seed=7):

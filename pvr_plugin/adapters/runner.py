@@ -17,6 +17,7 @@ from zipline.finance import metrics
 
 from pvr_plugin.adapters import bundle as demo
 from pvr_plugin.adapters.metric import pvr_metric, register_metrics_sets
+from pvr_plugin.adapters.run_settings import check_capital, check_params
 from pvr_plugin.core import research
 from pvr_plugin.core.summary import RunSummary
 from pvr_plugin.data import FIRST_SESSION, LAST_SESSION, index_returns
@@ -24,6 +25,17 @@ from pvr_plugin.errors import PvrInputError
 
 ALGO_FUNCTIONS = ("initialize", "handle_data", "before_trading_start", "analyze")
 DEFAULT_DAILY_START = pd.Timestamp("2020-01-02")
+
+
+class AlgorithmExit(RuntimeError):
+    """The algorithm raised SystemExit: a failed run (recorded with its code), not an exit of pvr."""
+
+    def __init__(self, path, code):
+        super().__init__(f"{path}: the algorithm raised SystemExit({code!r}) (sys.exit) and stopped the run")
+        self.path, self.code = path, code
+
+    def __reduce__(self):  # picklable, for runs on Dask workers
+        return type(self), (self.path, self.code)
 
 
 @dataclass
@@ -43,34 +55,49 @@ def load_algorithm(path, params=None, source=None):
 
     ``source``, when given, is the file's text (a sweep ships the text to
     workers that may not have the file); ``path`` then only names it.
-    Raises PvrInputError for a missing file, a syntax error, a file without
-    ``initialize``, or a parameter the file does not declare in ``PARAMS``.
+    Raises PvrInputError for a missing, unreadable or non-UTF-8 file, a
+    syntax error, a file without ``initialize``, or a parameter the file does
+    not declare in ``PARAMS`` or of another type than its default there
+    (:func:`~pvr_plugin.adapters.run_settings.check_params`);
+    :class:`AlgorithmExit` when the file calls ``sys.exit`` as it loads.
     """
     path = os.fspath(path)
     if source is None:
-        if not os.path.isfile(path):
-            raise PvrInputError(f"algorithm file not found: {path}")
-        with open(path, encoding="utf-8") as fh:
-            source = fh.read()
+        source = _read_source(path)
     try:
         code = compile(source, path, "exec")
-    except SyntaxError as exc:
-        raise PvrInputError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except (SyntaxError, ValueError) as exc:  # ValueError: a NUL byte in the text
+        where = f"{path}:{exc.lineno}" if getattr(exc, "lineno", None) else path
+        raise PvrInputError(f"{where}: syntax error: {getattr(exc, 'msg', exc)}") from None
     namespace = {"__name__": "pvr_algorithm", "__file__": os.path.abspath(path)}
-    exec(code, namespace)  # the user's own algorithm, run as zipline would run it
+    try:
+        exec(code, namespace)  # the user's own algorithm, run as zipline would run it
+    except SystemExit as exc:
+        raise AlgorithmExit(path, exc.code) from None
     if not callable(namespace.get("initialize")):
         raise PvrInputError(f"{path} defines no initialize(context) function")
     if params:
         defaults = namespace.get("PARAMS")
-        if not isinstance(defaults, dict):
-            raise PvrInputError(f"{path} has no PARAMS dict, so it takes no parameters")
-        unknown = sorted(set(params) - set(defaults))
-        if unknown:
-            raise PvrInputError(
-                f"{path} has no parameter(s) {', '.join(unknown)}; it has {', '.join(sorted(defaults))}"
-            )
+        check_params(params, defaults, path)
         namespace["PARAMS"] = {**defaults, **params}
     return Algorithm(path=path, source=source, namespace=namespace)
+
+
+def _read_source(path):
+    if not os.path.isfile(path):
+        if os.path.isdir(path):
+            raise PvrInputError(f"{path}: is a folder, not an algorithm file")
+        raise PvrInputError(f"algorithm file not found: {path}")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise PvrInputError(f"{path}: cannot read the algorithm file ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise PvrInputError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
 
 
 def default_dates(data_frequency):
@@ -88,6 +115,24 @@ def check_bundle(bundle):
         demo.ensure_ingested()
     elif not demo.is_ingested(bundle):
         raise PvrInputError(f"bundle {bundle!r} has not been ingested; run `zipline ingest -b {bundle}`")
+
+
+def check_settings(start, end, data_frequency, bundle, metrics_set):
+    """The sessions of a run from ``start`` to ``end``, after checking everything
+    but the algorithm: frequency, bundle, metrics set and dates. One line for
+    what is wrong; a sweep calls it once before any of its runs."""
+    if data_frequency not in ("daily", "minute"):
+        raise PvrInputError(f"data frequency must be 'daily' or 'minute', not {data_frequency!r}")
+    check_bundle(bundle)
+    register_metrics_sets()
+    if metrics_set not in metrics.metrics_sets:
+        known = ", ".join(sorted(metrics.metrics_sets))
+        raise PvrInputError(f"unknown metrics set {metrics_set!r}; registered: {known}")
+    demo.check_dates(start, end, data_frequency, bundle)
+    sessions = demo.calendar().sessions_in_range(start, end)
+    if len(sessions) == 0:
+        raise PvrInputError(f"no trading sessions between {start.date()} and {end.date()}")
+    return sessions
 
 
 def benchmark_for(start, end):
@@ -171,21 +216,12 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
     """
     if data_frequency not in ("daily", "minute"):
         raise PvrInputError(f"data frequency must be 'daily' or 'minute', not {data_frequency!r}")
-    if not capital_base or capital_base <= 0:
-        raise PvrInputError(f"capital base must be a positive number of dollars, not {capital_base!r}")
+    capital_base = check_capital(capital_base)
     algorithm = load_algorithm(path, params, source)
     d_start, d_end = default_dates(data_frequency)
     start = d_start if start is None else _parse_date(start, "start")
     end = d_end if end is None else _parse_date(end, "end")
-    check_bundle(bundle)
-    register_metrics_sets()
-    if metrics_set not in metrics.metrics_sets:
-        known = ", ".join(sorted(metrics.metrics_sets))
-        raise PvrInputError(f"unknown metrics set {metrics_set!r}; registered: {known}")
-    demo.check_dates(start, end, data_frequency, bundle)
-    sessions = demo.calendar().sessions_in_range(start, end)
-    if len(sessions) == 0:
-        raise PvrInputError(f"no trading sessions between {start.date()} and {end.date()}")
+    sessions = check_settings(start, end, data_frequency, bundle, metrics_set)
     start, end = sessions[0], sessions[-1]
     if isinstance(benchmark, str):
         if benchmark != "SP500":
@@ -211,6 +247,8 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
             benchmark_returns=benchmark, trading_calendar=demo.calendar(),
             **funcs,
         )
+    except SystemExit as exc:  # not an exit of the caller: a failed run, with its code
+        raise AlgorithmExit(path, exc.code) from None
     finally:
         if bar is not None:
             bar.close()

@@ -88,6 +88,9 @@ class InversionApp:
         self.rolling = widgets.IntSlider(value=0, min=0, max=260, step=1,
                                          description="Rolling window (0 = off):", style=wide,
                                          layout={"width": "420px"}, continuous_update=False)
+        self.cumulative = widgets.Dropdown(
+            description="Cumulative:", style=wide, value="sum",
+            options=[("summed spread", "sum"), ("compounded (funded spread)", "compound")])
         self.top = widgets.Dropdown(description="Top bucket:", style=wide, options=[],
                                     disabled=True)
         self.bottom = widgets.Dropdown(description="Bottom bucket:", style=wide, options=[],
@@ -111,7 +114,7 @@ class InversionApp:
                          "any CSV with a date column and buckets ordered lowest to highest.</p>"),
             widgets.HBox([self.uploader, self.path]),
             widgets.HBox([self.units, self.top, self.bottom]),
-            widgets.HBox([self.rolling, self.run_button]),
+            widgets.HBox([self.rolling, self.cumulative, self.run_button]),
             self.status,
             self.summary,
             self.plot,
@@ -222,7 +225,7 @@ class InversionApp:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = analyze_inversions(data, top=self.top.value, bottom=self.bottom.value,
-                                            rolling=self.rolling.value)
+                                            rolling=self.rolling.value, cumulative=self.cumulative.value)
                 png = figure_png(plot_inversions(result), dpi=80)
             summary = ("<div class='inversion-summary'><ul>"
                        + "".join(f"<li>{html.escape(line)}</li>" for line in summary_lines(result))

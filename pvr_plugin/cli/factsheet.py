@@ -27,6 +27,15 @@ def _check_out(path, flag, inputs):
             raise PvrInputError(f"{flag} {path}: would overwrite an input file")
 
 
+def _rate(text, flag):
+    from pvr_plugin.core.factsheet.riskfree import read_risk_free
+
+    try:
+        return read_risk_free(text).constant
+    except PvrInputError:
+        raise PvrInputError(f"{flag} {text!r}: give an annual rate such as 0.02 or 2%") from None
+
+
 def _windows(text):
     if text is None:
         return None
@@ -44,12 +53,17 @@ def _windows(text):
                    "CSV of dated annual yields. Default: the T-bill where it covers the returns, else 0 "
                    "(said on the page).")
 @click.option("--risk-free-unit", type=UNITS, default=None, help="Unit of a risk-free CSV (default auto).")
+@click.option("--risk-free-fill", metavar="RATE",
+              help="With the built-in T-bill: the annual rate (0.02 or 2%) where its data do not reach "
+                   "(default 0).")
 @click.option("--start", metavar="DATE", help="First date used (inclusive).")
 @click.option("--end", metavar="DATE", help="Last date used (inclusive).")
 @click.option("--title", help="Page title (default '<name> factsheet').")
 @click.option("--description", help="Line under the title.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FACTSHEET.TOML",
               help="TOML file: title, data options, widgets (see docs/factsheet.md).")
+@click.option("--allow-outside-files", is_flag=True,
+              help="Let the config's widgets read files outside the config file's folder (refused by default).")
 @click.option("--out", type=click.Path(dir_okay=False), metavar="FACTSHEET.HTML",
               help="Write the one-page HTML factsheet here.")
 @click.option("--pdf", type=click.Path(dir_okay=False), metavar="FACTSHEET.PDF",
@@ -67,8 +81,9 @@ def _windows(text):
 @click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=DEFAULT_CONFIDENCE,
               show_default=True, help="Expected-shortfall widget confidence level.")
 @click.option("--windows", metavar="LIST", help="Return-report windows, e.g. 1M,3M,6M,1Y,3Y,5Y.")
-def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, end, title, description,
-              config_path, out, pdf, as_json, column, returns_unit, period, name, paper, top_n,
+def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, risk_free_fill, start, end, title,
+              description, config_path, allow_outside_files, out, pdf, as_json, column, returns_unit, period,
+              name, paper, top_n,
               confidence, windows):
     """Factsheet statistics of RETURNS against benchmarks: HTML, PDF and JSON.
 
@@ -83,7 +98,7 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, en
 
     if not (out or pdf or as_json):
         raise PvrInputError("nothing to write: give --out FILE.html, --pdf FILE.pdf and/or --json")
-    config = load_config(config_path) if config_path else FactsheetConfig()
+    config = load_config(config_path, allow_outside=allow_outside_files) if config_path else FactsheetConfig()
     check_paper(paper or config.paper, "--paper" if paper else "paper")
     data = dict(config.data)
     returns = returns or data.get("returns")
@@ -106,6 +121,7 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, en
         period=period or data.get("period"), column=column or data.get("column"),
         unit=returns_unit or data.get("returns_unit", "auto"),
         risk_free_unit=risk_free_unit or data.get("risk_free_unit", "auto"),
+        risk_free_fill=_rate(risk_free_fill, "--risk-free-fill") if risk_free_fill else 0.0,
         name=name or data.get("name"),
     )
     kw = {"top_n": top_n, "confidence": confidence}
@@ -114,27 +130,24 @@ def factsheet(returns, benchmarks, primary, risk_free, risk_free_unit, start, en
     report = build_report(inputs, widgets=analytics_requests(config), **kw)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    if report.risk_free_source.startswith("zero"):
+    if report.risk_free_coverage.get("fill_yield") is not None and (risk_free or data.get("risk_free")) is None:
         click.echo(f"note: risk-free rate is {report.risk_free_source}", err=True)
 
     if out or pdf:
-        from pvr_plugin.views.factsheet_html import html_to_pdf, write_factsheet_html
+        from pvr_plugin.store.files import atomic_write, temp_name
+        from pvr_plugin.views.factsheet_html import html_to_pdf, render_factsheet_html
 
-        page = dict(config=config, title=title, description=description, paper=paper)
-        if out:
-            write_factsheet_html(report, out, **page)
-            click.echo(f"wrote {out}", err=True)
-        if pdf:
-            html_path = out
-            if not html_path:
-                html_path = os.path.join(os.path.dirname(os.path.abspath(pdf)),
-                                         f".{os.path.basename(pdf)}.{os.getpid()}.html")
-                write_factsheet_html(report, html_path, **page)
+        html = render_factsheet_html(report, config=config, title=title, description=description, paper=paper)
+        if pdf:  # first: a browser that cannot print must not leave the HTML half of the job behind
+            html_path = atomic_write(temp_name(pdf) + ".html", html)
             try:
                 html_to_pdf(html_path, pdf)
             finally:
-                if not out and os.path.exists(html_path):
-                    os.unlink(html_path)
+                os.unlink(html_path)
+        if out:
+            atomic_write(out, html)
+            click.echo(f"wrote {out}", err=True)
+        if pdf:
             click.echo(f"wrote {pdf}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=1, allow_nan=False))

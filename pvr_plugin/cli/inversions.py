@@ -33,12 +33,14 @@ FIGURE_FILE = "inversion_tear_sheet.png"
               help="Name of the date column (default: Period, Date or the first column).")
 @click.option("--columns", "bucket_columns", default=None,
               help="Comma-separated bucket columns, lowest ranked first (default: Ret1..RetN).")
+@click.option("--cumulative", type=click.Choice(["sum", "compound"]), default="sum", show_default=True,
+              help="Cumulative curve: the summed spread, or a funded long-short spread compounded.")
 @click.option("--out-dir", default=".", show_default=True,
               help="Folder for inversion_episodes.csv and inversion_tear_sheet.png.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print every statistic as JSON (fractions, ISO dates) instead of the summary.")
 def inversions(file, top, bottom, rolling, percent, periods_per_year, date_column,
-               bucket_columns, out_dir, as_json):
+               bucket_columns, cumulative, out_dir, as_json):
     """Factor inversions in FILE: when the top bucket lost to the bottom bucket.
 
     FILE is a rank-performance CSV (a Period or Date column and Ret1 ... RetN
@@ -58,7 +60,7 @@ def inversions(file, top, bottom, rolling, percent, periods_per_year, date_colum
         columns = [c.strip() for c in bucket_columns.split(",") if c.strip()]
     data = load_bucket_returns(file, date_column=date_column, bucket_columns=columns, units=units)
     result = analyze_inversions(data, top=top, bottom=bottom, rolling=rolling,
-                                periods_per_year=periods_per_year)
+                                periods_per_year=periods_per_year, cumulative=cumulative)
     episodes_csv = episodes_csv_text(result)
     png = figure_png(plot_inversions(result), dpi=100)
 

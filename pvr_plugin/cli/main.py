@@ -1,8 +1,10 @@
 """Entry point of the ``pvr`` command.
 
 Every subcommand lives in its own module and is registered here. A user mistake
-raises :class:`pvr_plugin.errors.PvrInputError`; this group turns it into one
-line on stderr and exit status 2, never a traceback.
+raises :class:`pvr_plugin.errors.PvrInputError`; this group turns it, and
+click's own usage errors (a bad option value, a missing argument, an unknown
+option), into one ``pvr: error:`` line on stderr and exit status 2, never a
+traceback or click's three-line usage message. ``--help`` is click's own.
 """
 import importlib
 import sys
@@ -26,7 +28,24 @@ SUBCOMMANDS = {
 }
 
 
+class _OneLineUsageError(click.UsageError):
+    """click's usage error (bad option value, missing argument...) shown as one ``pvr: error:`` line."""
+
+    def show(self, file=None):
+        click.echo(f"pvr: error: {self.message}", err=True)
+
+
+def _one_line(exc):
+    message = " ".join(exc.format_message().split())
+    ctx = exc.ctx
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return _OneLineUsageError(message, ctx=ctx)
+
+
 class _Group(click.Group):
+    """Subcommands imported lazily; user mistakes and click's usage errors as one line, exit 2."""
+
     def list_commands(self, ctx):
         return sorted(SUBCOMMANDS)
 
@@ -36,12 +55,24 @@ class _Group(click.Group):
         module, attr = SUBCOMMANDS[name]
         return getattr(importlib.import_module(module), attr)
 
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `pvr` alone prints the help, as click does
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except PvrInputError as exc:
             click.echo(f"pvr: error: {exc}", err=True)
             sys.exit(2)
+        except (_OneLineUsageError, click.exceptions.NoArgsIsHelpError):
+            raise
+        except click.UsageError as exc:  # raised while parsing a subcommand's arguments
+            raise _one_line(exc) from None
 
 
 @click.group(cls=_Group)

@@ -1,6 +1,7 @@
 """``pvr ingest``, ``pvr run`` and ``pvr demo``."""
 import ast
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -52,13 +53,16 @@ def run(algofile, start, end, capital_base, data_frequency, bundle, metrics_set,
         no_record):
     """Run a zipline algorithm file, print its PvR summary and record it in the run ledger."""
     from pvr_plugin.adapters import runner
-    from pvr_plugin.store import RunLedger, files, record_failed_run, record_run
+    from pvr_plugin.adapters.run_settings import check_capital
+    from pvr_plugin.store import RunLedger, record_failed_run, record_run
     from pvr_plugin.views import run_report
 
+    # Everything that can be checked is checked before the backtest.
+    check_capital(capital_base, "--capital-base")
     if out:
-        files.check_output_path(out)
+        _check_out(out)
     parsed = _parse_params(params)
-    ledger = None if no_record else RunLedger()
+    ledger = None if no_record else _ledger(RunLedger())
     try:
         result = runner.run_file(
             algofile, start=start, end=end, capital_base=capital_base,
@@ -69,26 +73,91 @@ def run(algofile, start, end, capital_base, data_frequency, bundle, metrics_set,
     except PvrInputError:
         raise  # a user mistake before the backtest ran: nothing to record
     except Exception as exc:
+        recorded = ""
         if ledger is not None:
             try:
                 run_id = record_failed_run(
                     algofile, exc, ledger=ledger, params=parsed, bundle=bundle, start=start, end=end,
                     data_frequency=data_frequency, capital_usd=capital_base, metrics_set=metrics_set,
                 )
-                click.echo(f"recorded failed run {run_id} in {ledger.path}", err=True)
+                recorded = f"recorded failed run {run_id} in {ledger.path}"
             except PvrInputError as ledger_error:
-                click.echo(f"pvr: could not record the failed run: {ledger_error}", err=True)
+                recorded = f"could not record the failed run: {ledger_error}"
+        if isinstance(exc, runner.AlgorithmExit):  # no traceback to show: say what happened, once
+            click.echo(f"pvr: run failed: {exc}" + (f"; {recorded}" if recorded else ""), err=True)
+            sys.exit(1)
+        if recorded:
+            click.echo(f"pvr: {recorded}", err=True)
         raise
     click.echo("\n".join(run_report.run_lines(result)))
-    if out:
-        files.save_frame(result.perf, out)
+    saved, problem = _save(result.perf, out)
+    if saved and not problem:
         click.echo(f"saved performance frame to {out}")
+    run_id = None
     if ledger is not None:
         try:
-            run_id = record_run(result, ledger=ledger, perf_path=out)
+            run_id = record_run(result, ledger=ledger, perf_path=saved)
         except PvrInputError as exc:
             raise PvrInputError(f"{exc} (set PVR_HOME to a writable folder, or use --no-record)") from None
         click.echo(f"recorded run {run_id} in {ledger.path}")
+    if problem:
+        kept = f"the finished backtest was saved to {saved} instead" if saved else "the frame could not be saved"
+        ran = f" (recorded as run {run_id})" if run_id is not None else ""
+        raise PvrInputError(f"{problem}; {kept}{ran}")
+
+
+def _check_out(out):
+    """Refuse an ``--out`` that cannot be written (name, folder, format) before the backtest."""
+    import importlib.util
+
+    from pvr_plugin.store import files
+
+    path = files.check_output_path(out)
+    if path.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise PvrInputError(f"--out {out}: .parquet needs pyarrow (pip install pyarrow); or use .pkl")
+    probe = files.temp_name(path)
+    try:  # permission bits do not tell (root, read-only mounts): try it
+        with open(probe, "xb"):
+            pass
+    except OSError as exc:
+        raise PvrInputError(f"--out {out}: cannot write in folder {path.parent} ({exc.strerror or exc})") from None
+    finally:
+        if os.path.exists(probe):
+            os.unlink(probe)
+
+
+def _ledger(ledger):
+    """The run ledger, refused now if it could not take the run afterwards."""
+    folder = ledger.path.parent
+    if folder.exists() and not folder.is_dir():
+        raise PvrInputError(f"run ledger {ledger.path}: {folder} is not a folder (set PVR_HOME, or use --no-record)")
+    ledger.count()  # refuses a file that is not a run ledger
+    return ledger
+
+
+def _save(perf, out):
+    """Save the frame to ``out``; if that fails, to a fallback file. Returns (path saved, problem)."""
+    from pvr_plugin.store import files
+
+    if not out:
+        return None, None
+    try:
+        files.save_frame(perf, out)
+        return out, None
+    except Exception as exc:  # whatever went wrong, a finished backtest is not thrown away
+        problem = exc if isinstance(exc, PvrInputError) else f"--out {out}: cannot write ({type(exc).__name__}: {exc})"
+    from datetime import datetime
+
+    from pvr_plugin.store.run_ledger import pvr_home
+
+    stem = Path(out).stem or "perf"
+    fallback = pvr_home() / "unsaved" / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.pkl"
+    try:
+        fallback.parent.mkdir(parents=True, exist_ok=True)
+        files.atomic_save(fallback, perf.to_pickle)
+    except (OSError, PvrInputError):
+        return None, problem
+    return os.fspath(fallback), problem
 
 
 @click.command()

@@ -107,15 +107,15 @@ def parse_dates(column, label, column_name="date", first_line=None):
     """
     if isinstance(column, pd.DatetimeIndex) or pd.api.types.is_datetime64_any_dtype(column):
         parsed = pd.DatetimeIndex(column)
-        text = pd.Series(parsed.astype(str))
+        text = None  # made only for a message: a column's text costs more than its dates
     else:
         text = pd.Series(np.asarray(column, dtype=object)).astype("string").str.strip()
         parsed = _to_datetime(text)
     bad = np.asarray(pd.isna(parsed))
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        cell = text.iloc[pos]
-        shown = "empty" if pd.isna(cell) or cell == "" else repr(str(cell))
+        cell = text.iloc[pos] if text is not None else None
+        shown = "empty" if cell is None or pd.isna(cell) or cell == "" else repr(str(cell))
         raise PvrInputError(
             f"{label}: column {column_name!r} {where([pos], first_line)}: {shown} is not a date"
             + (f" ({int(bad.sum())} bad in all)" if bad.sum() > 1 else "")
@@ -194,7 +194,7 @@ def parse_numbers(column, label, column_name, dates=None, first_line=None, allow
     raw = values.to_numpy()
     if raw.dtype.kind in "fiu":
         numbers = raw.astype(float)
-        text = pd.Series(numbers).astype(str)
+        text = None  # the cells' text is made only for a message
         empty = np.isnan(numbers)
     else:
         text = pd.Series(raw, dtype=object).astype("string").str.strip()
@@ -211,7 +211,8 @@ def parse_numbers(column, label, column_name, dates=None, first_line=None, allow
     bad = ~np.isfinite(numbers) & ~(empty & allow_empty)
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        cell = "empty" if empty[pos] else repr(str(text.iloc[pos]))
+        shown = str(numbers[pos]) if text is None else str(text.iloc[pos])
+        cell = "empty" if empty[pos] else repr(shown)
         on = ""
         if dates is not None:
             d = dates[pos] if not isinstance(dates, pd.Series) else dates.iloc[pos]

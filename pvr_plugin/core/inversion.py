@@ -13,13 +13,15 @@ Conventions (also in ``docs/inversion.md``):
   removed before the counting, episode, drawdown, significance and runs
   statistics, and counted in ``skipped_periods``. The all-bucket statistics
   skip every period with any missing bucket and count those separately.
-* The cumulative top-minus-bottom curve is the running *sum* of the spread,
-  starting from 0 before the first period. The spread is a difference of two
-  returns, not the return of a funded portfolio, so compounding it has no
-  natural meaning; a sum keeps the curve in the same units as the spread
-  (a drawdown depth of -0.12 is twelve points of spread given back), stays
-  defined when a period's spread is below -100 %, and makes an inversion
-  episode's contribution simply its length times its mean spread.
+* The cumulative top-minus-bottom curve is, by default, the running *sum* of
+  the spread, starting from 0 before the first period: the spread is a
+  difference of two returns, and a sum keeps the curve in the same units as
+  the spread (a drawdown depth of -0.12 is twelve points of spread given back),
+  stays defined when a period's spread is below -100 %, and makes an inversion
+  episode's contribution simply its length times its mean spread. With
+  ``cumulative="compound"`` it is the value of a *funded* long-short spread,
+  ``prod(1 + spread) - 1``, as alphalens and the Fama-French data library plot
+  it; drawdown depths are then fractions of that value at its peak.
 * Ratios that are undefined (zero variance, fewer than two periods, no
   periods per year) are NaN, never infinite.
 """
@@ -90,6 +92,7 @@ class InversionResult:
     units_source: str
     source: str = "frame"
     notes: tuple = field(default_factory=tuple)
+    cumulative_kind: str = "sum"
 
     @property
     def start(self):
@@ -139,7 +142,7 @@ class InversionResult:
             "units_source": self.units_source,
             "periods_per_year": self.periods_per_year,
             "periods_per_year_source": self.periods_per_year_source,
-            "cumulative": "sum",
+            "cumulative": self.cumulative_kind,
             "episodes": records(self.episodes),
             "drawdowns": records(self.drawdowns),
             "significance": vars(self.significance).copy(),
@@ -155,7 +158,10 @@ class InversionResult:
         return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
 
-def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_year=None):
+CUMULATIVE_KINDS = ("sum", "compound")
+
+
+def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_year=None, cumulative="sum"):
     """Compute every factor-inversion statistic.
 
     Parameters
@@ -173,6 +179,9 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
         periods (:func:`default_rolling_window`).
     periods_per_year : float, optional
         For annualised figures; inferred from the dates by default.
+    cumulative : {'sum', 'compound'}
+        The cumulative curve and its drawdowns: the running sum of the spread
+        (spread units), or a funded long-short spread compounded (fractions).
 
     Returns
     -------
@@ -191,6 +200,8 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
         raise PvrInputError(f"{data.source}: the index must hold dates")
     if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
         raise PvrInputError(f"{data.source}: dates must be sorted and unique")
+    if cumulative not in CUMULATIVE_KINDS:
+        raise PvrInputError(f"cumulative must be 'sum' or 'compound', not {cumulative!r}")
     top = n_buckets if top is None else _bucket_number(top, n_buckets, "top")
     bottom = 1 if bottom is None else _bucket_number(bottom, n_buckets, "bottom")
     if top == bottom:
@@ -210,7 +221,8 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
 
     labels = [str(c) for c in frame.columns]
     values = _numeric_values(frame, labels, data.source)
-    spread_all = values[:, top - 1] - values[:, bottom - 1]
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        spread_all = values[:, top - 1] - values[:, bottom - 1]
     spread = pd.Series(spread_all, index=frame.index, name="spread")
     valid = ~np.isnan(spread_all)
     s = spread_all[valid]
@@ -219,23 +231,47 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
         raise PvrInputError(
             f"{data.source}: no period has both {labels[top - 1]} and {labels[bottom - 1]} returns"
         )
+    if not np.isfinite(s).all():
+        i = int(np.flatnonzero(~np.isfinite(s))[0])
+        raise PvrInputError(
+            f"{data.source}: {labels[top - 1]} - {labels[bottom - 1]} overflows on {iso(dates[i])} "
+            "(values near 1e308): nothing can be computed from it"
+        )
+    if cumulative == "compound" and (s <= -1).any():
+        i = int(np.flatnonzero(s <= -1)[0])
+        raise PvrInputError(
+            f"{data.source}: the spread is {100 * s[i]:.0f}% on {iso(dates[i])}: a funded long-short "
+            "spread cannot lose all of its value and go on; use the summed curve (cumulative 'sum')"
+        )
     inverted = s < 0
+    notes = list(data.notes)
 
     rolling_spread = None
     if rolling:
         rolling_spread = spread.rolling(rolling, min_periods=rolling // 5).mean()
         rolling_spread.name = "rolling_spread"
 
-    curve = np.cumsum(s)
-    all_bucket, mean_by_bucket = all_bucket_spread(values)
+    compound = cumulative == "compound"
+    with np.errstate(over="ignore"):
+        curve = np.cumprod(1.0 + s) - 1.0 if compound else np.cumsum(s)
+    if not np.isfinite(curve).all():
+        notes.append("the cumulative curve overflows: its drawdowns are not computed")
+        drawdowns = curve_drawdowns(np.zeros(0), dates[:0])
+    else:
+        drawdowns = curve_drawdowns(curve, dates, compound=compound)
+    sig = significance(s, periods_per_year)
+    if sig.note:
+        notes.append(sig.note)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge cells: NaN statistics, not warnings
+        all_bucket, mean_by_bucket = all_bucket_spread(values)
     return InversionResult(
         spread=spread,
         rolling_spread=rolling_spread,
         cumulative=pd.Series(curve, index=dates, name="cumulative_spread"),
         episodes=inversion_episodes(s, dates),
-        drawdowns=curve_drawdowns(curve, dates),
+        drawdowns=drawdowns,
         mean_by_bucket=pd.Series(mean_by_bucket, index=labels, name="mean_return"),
-        significance=significance(s, periods_per_year),
+        significance=sig,
         runs_test=runs_test(inverted),
         all_bucket=all_bucket,
         periods=len(frame),
@@ -255,7 +291,8 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
         units=data.units,
         units_source=data.units_source,
         source=data.source,
-        notes=tuple(data.notes),
+        notes=tuple(notes),
+        cumulative_kind=cumulative,
     )
 
 

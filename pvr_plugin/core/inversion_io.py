@@ -222,6 +222,10 @@ def _finish_wide(frame, label, date_column, bucket_columns, units, first_line):
                 twice = next(n for n in numbers if numbers.count(n) > 1)
                 raise PvrInputError(f"{label}: two columns are numbered as bucket {twice}")
             bucket_columns = [c for _, c in numbered]
+            missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
+            if missing:
+                notes.append(f"bucket number(s) {_ranges(missing)} missing: the buckets are "
+                             f"{names(bucket_columns)}, in that order")
             ignored = [c for c in columns if c != date_column and c not in bucket_columns]
             if ignored:
                 notes.append(f"ignored columns without a bucket number: {names(ignored)}")
@@ -240,6 +244,49 @@ def _finish_wide(frame, label, date_column, bucket_columns, units, first_line):
     return _finalise(wide, label, units, notes, first_line)
 
 
+# A column whose typical size is this many times smaller (or larger) than the
+# others' is in the other unit: percent columns are ~100x fraction columns.
+_MIXED_FACTOR = 20.0
+
+
+def _refuse_mixed_units(wide, units, label):
+    """Refuse a file whose bucket columns are part percent, part fractions.
+
+    Units are detected for the file as a whole; a column whose median size
+    is 20 times below (percent file) or above (fraction file) the median of
+    the other columns' medians was written in the other unit. Converting it
+    silently would give a wrong spread, so the user is asked for the units.
+    """
+    sizes = wide.abs().median(skipna=True)
+    sizes = sizes[sizes > 0]
+    if len(sizes) < 2:
+        return
+    odd = []
+    for column, size in sizes.items():
+        others = float(sizes.drop(column).median())
+        ratio = others / size if units == "percent" else size / others
+        if ratio >= _MIXED_FACTOR:
+            odd.append(column)
+    if odd and len(odd) < len(sizes):
+        rest = [c for c in sizes.index if c not in odd]
+        other_unit = "fractions" if units == "percent" else "percent"
+        raise PvrInputError(
+            f"{label}: columns {names(rest)} read as {units} but {names(odd)} look like {other_unit} "
+            f"(typical size {float(sizes[odd].median()):.3g} against {float(sizes[rest].median()):.3g}); "
+            "make the columns agree, or give the units"
+        )
+
+
+def _ranges(numbers):
+    """``[4, 5, 6, 7, 9]`` -> ``'4-7, 9'``."""
+    out, start = [], numbers[0]
+    for prev, cur in zip(numbers, numbers[1:] + [None]):
+        if cur != prev + 1:
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+            start = cur
+    return ", ".join(out)
+
+
 def _finalise(wide, label, units, notes, first_line):
     index = wide.index
     dup = index.duplicated(keep=False)
@@ -256,6 +303,7 @@ def _finalise(wide, label, units, notes, first_line):
     if units is None:
         units = detect_units(raw)
         units_source = "detected"
+        _refuse_mixed_units(wide, units, label)
     elif units in ("percent", "fraction"):
         units_source = "given"
     else:

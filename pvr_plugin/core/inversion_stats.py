@@ -44,6 +44,9 @@ class Significance:
         ``mean_spread / std_spread * sqrt(periods_per_year)`` (annualised).
     periods_used : int
         Periods with a spread.
+    note : str
+        Why t, p and the information ratio are undefined, when they are
+        (a constant spread, fewer than two periods, an overflow).
     """
 
     mean_spread: float
@@ -54,6 +57,7 @@ class Significance:
     hit_rate: float
     information_ratio: float
     periods_used: int
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def inversion_episodes(spread, dates):
     })
 
 
-def curve_drawdowns(curve, dates):
+def curve_drawdowns(curve, dates, compound=False):
     """Drawdowns of a cumulative curve that starts at 0 before the first date.
 
     A drawdown is a maximal stretch of periods where the curve is below its
@@ -169,26 +173,32 @@ def curve_drawdowns(curve, dates):
     Parameters
     ----------
     curve : numpy.ndarray
-        Cumulative spread after each period (fractions), no NaN.
+        Cumulative spread after each period (fractions), no NaN: the running
+        sum, or with ``compound`` the funded spread ``prod(1 + spread) - 1``.
     dates : pandas.DatetimeIndex
         Date of each curve value.
+    compound : bool
+        Depths as a fraction of the funded spread's peak value
+        (``(1 + trough) / (1 + peak) - 1``) rather than in spread units
+        (``trough - peak``).
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`DRAWDOWN_COLUMNS`, in date order. ``peak`` is the date
-        of the high the curve fell from, or NaT when that high is the starting
-        level (the curve was below 0 from the first period); ``trough`` is the
-        date of the lowest point (first one on ties); ``recovery`` is the first
-        date the curve is back at the peak level, NaT while still below it.
-        ``depth`` is trough minus peak (negative, fraction). Periods to trough
-        count from the peak (the start counts as the period before the first
-        date) and periods to recover count from the trough to the recovery
-        (missing while not recovered).
+        of the high the curve fell from; a fall from the starting level (the
+        curve below 0 from the first period) reports the first date, as the
+        factsheet's drawdown report does. ``trough`` is the date of the lowest
+        point (first one on ties); ``recovery`` is the first date the curve
+        is back at the peak level, NaT while still below it. ``depth`` is
+        negative. Periods to trough count from the peak (the start counts as
+        the period before the first date) and periods to recover count from
+        the trough to the recovery (missing while not recovered).
     """
     curve = np.asarray(curve, dtype=float)
     peak_level = np.maximum.accumulate(np.concatenate(([0.0], curve)))[1:]
-    runs = stats.underwater_runs(curve - peak_level)
+    under = (1.0 + curve) / (1.0 + peak_level) - 1.0 if compound else curve - peak_level
+    runs = stats.underwater_runs(under, levels=curve)
     if runs.start.size == 0:
         return _empty(DRAWDOWN_COLUMNS, {"peak": "datetime64[ns]", "trough": "datetime64[ns]",
                                          "recovery": "datetime64[ns]",
@@ -199,7 +209,7 @@ def curve_drawdowns(curve, dates):
     recovered = runs.recovery >= 0
     to_recover = pd.Series(runs.recovery - runs.trough, dtype="Int64").mask(~recovered)
     return pd.DataFrame({
-        "peak": np.where(runs.peak >= 0, date_values[np.maximum(runs.peak, 0)], nat),
+        "peak": date_values[np.maximum(runs.peak, 0)],
         "trough": date_values[runs.trough],
         "recovery": np.where(recovered, date_values[np.maximum(runs.recovery, 0)], nat),
         "depth": runs.depth,
@@ -224,6 +234,11 @@ def hac_maxlags(n):
     return int(max(0, min(n - 1, math.floor(4 * (n / 100.0) ** (2.0 / 9.0)))))
 
 
+#: A standard deviation below this share of the spread's mean size is float
+#: rounding of a constant, not variation.
+CONSTANT_REL = 1e-12
+
+
 def significance(spread, periods_per_year):
     """Mean spread, its Newey-West t-statistic and p-value, hit rate and IR.
 
@@ -240,23 +255,36 @@ def significance(spread, periods_per_year):
     """
     s = np.asarray(spread, dtype=float)
     n = s.size
-    mean = float(s.mean()) if n else math.nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(s.mean()) if n else math.nan
+        std = float(s.std(ddof=1)) if n >= 2 else math.nan
     hit_rate = float((s > 0).mean()) if n else math.nan
     lags = hac_maxlags(n) if n else 0
-    # A constant spread has no variance: every ratio below is undefined. Test
-    # for it exactly, because the float mean of equal numbers can differ from
-    # them by one ulp and would give an absurd t-statistic.
-    if n < 2 or np.ptp(s) == 0:
-        return Significance(mean, 0.0 if n >= 2 else math.nan, math.nan, math.nan, lags,
-                            hit_rate, math.nan, n)
-    std = float(s.std(ddof=1))
+
+    def undefined(why, shown_std=std):
+        return Significance(mean if math.isfinite(mean) else math.nan, shown_std, math.nan, math.nan,
+                            lags, hit_rate, math.nan, n, why)
+
+    if n < 2:
+        return undefined(f"needs 2 periods, has {n}")
+    if not (math.isfinite(mean) and math.isfinite(std)):
+        return undefined("the spread's values are too large: its mean or standard deviation "
+                         "overflows", math.nan)
+    scale = float(np.mean(np.abs(s)))
+    # A spread constant up to float rounding has no variance: its t-statistic
+    # would be rounding noise divided by rounding noise (seen: t = 1e16).
+    if std <= CONSTANT_REL * scale or std == 0:
+        return undefined(f"the spread is constant (standard deviation {std:.3g} against a mean "
+                         f"size of {scale:.3g}): t, p and the information ratio are undefined",
+                         0.0)  # zero up to float rounding
     fit = sm.OLS(s, np.ones(n)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     t_stat = float(fit.tvalues[0])
     p_value = float(fit.pvalues[0])
+    note = ""
     if not math.isfinite(t_stat):
-        t_stat, p_value = math.nan, math.nan
+        t_stat, p_value, note = math.nan, math.nan, "the t-statistic is not finite"
     ir = stats.sharpe_ratio(s, annualization=periods_per_year) if periods_per_year else math.nan
-    return Significance(mean, std, t_stat, p_value, lags, hit_rate, float(ir), n)
+    return Significance(mean, std, t_stat, p_value, lags, hit_rate, float(ir), n, note)
 
 
 def runs_test(flags):

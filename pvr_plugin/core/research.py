@@ -5,8 +5,9 @@ Everything here comes from the same definitions as the in-algorithm tracker
 
 * :func:`pvr_from_perf` - a zipline performance DataFrame (from
   ``run_algorithm``, ``pvr run --out`` or a saved pickle);
-* :func:`pvr_from_pyfolio` - pyfolio's ``returns`` and ``positions`` (with a
-  ``cash`` column), no zipline needed;
+* :func:`pvr_from_pyfolio` - pyfolio's ``returns``, ``positions`` (with a
+  ``cash`` column) and ``transactions``, no zipline needed;
+* :func:`pvr_daily` - either of the two, one entry point;
 * :func:`pvr_all_models` - every risk model side by side;
 * :func:`pvr_many` - thousands of backtests as (days, runs) arrays;
 * :func:`run_summary` / :func:`summarize` - one run's headline figures, and
@@ -314,19 +315,29 @@ def pvr_all_models(perf, models=core.RISK_MODELS, start_usd=None, leverage_limit
     return pd.concat(frames, axis=1, names=["model", "quantity"])
 
 
-def pvr_from_pyfolio(returns, positions, model="cash_or_short", start_usd=None, leverage_limit=1.0):
+def pvr_from_pyfolio(returns, positions, transactions=None, model="cash_or_short", start_usd=None,
+                     leverage_limit=1.0):
     """PvR per day from pyfolio's inputs, with no look-ahead and no zipline.
 
     Parameters
     ----------
     returns : pandas.Series
-        Daily returns (fractions), pyfolio's ``returns``.
+        Daily returns (fractions), pyfolio's ``returns``; dated with or
+        without a time zone.
     positions : pandas.DataFrame
         pyfolio's ``positions``: one column of dollar values per asset
-        (negative for shorts) and a ``cash`` column, dated like ``returns``
-        (e.g. from ``pyfolio.utils.extract_rets_pos_txn_from_zipline``).
-        Long book = sum of positive asset values, short book = sum of
-        negative ones, account value = cash + long + short.
+        (negative for shorts, NaN or 0 when not held) and a ``cash`` column,
+        one row per day of ``returns`` (e.g. from
+        ``pyfolio.utils.extract_rets_pos_txn_from_zipline``). Rows are
+        matched to ``returns`` by calendar day, so a UTC-midnight index
+        matches a naive one. Long book = sum of positive asset values, short
+        book = sum of negative ones, account value = cash + long + short.
+    transactions : pandas.DataFrame, optional
+        pyfolio's ``transactions`` (``amount`` and ``price`` per fill). Taken
+        so pyfolio's three inputs can be passed as they are; they do not
+        change the result: fills give the traded asset's price at the fill,
+        not the prices of the rest of the book between closes, so the
+        extremes stay those at the closes.
     model, leverage_limit
         As in :func:`pvr_from_perf`.
     start_usd : float, optional
@@ -337,7 +348,8 @@ def pvr_from_pyfolio(returns, positions, model="cash_or_short", start_usd=None, 
     -------
     pandas.DataFrame
         As :func:`pvr_from_perf`, indexed like ``returns``; resolution
-        ``'daily bars'`` (pyfolio keeps end-of-day positions only).
+        ``'daily bars'`` (:data:`pvr_plugin.core.fields.DAILY_BARS`: pyfolio
+        keeps end-of-day positions only).
     """
     if isinstance(returns, pd.DataFrame) and returns.shape[1] == 1:
         returns = returns.iloc[:, 0]
@@ -349,11 +361,16 @@ def pvr_from_pyfolio(returns, positions, model="cash_or_short", start_usd=None, 
     model = core.check_model(model)
     if "cash" not in positions.columns:
         raise PvrInputError("positions has no 'cash' column (pyfolio's positions carry one per day)")
+    _check_transactions(transactions)
     rets = _numeric(returns.to_frame("returns"), "returns", "returns")
-    missing = returns.index.difference(positions.index)
+    days = calendar_days(returns.index, "returns")
+    pos_days = calendar_days(positions.index, "positions", getattr(returns.index, "tz", None))
+    if pos_days.has_duplicates:
+        raise PvrInputError(f"positions has two rows for {pos_days[pos_days.duplicated()][0].date()}")
+    missing = days.difference(pos_days)
     if len(missing):
-        raise PvrInputError(f"positions has no row for {missing[0]} (a date in returns)")
-    pos = positions.loc[returns.index]
+        raise PvrInputError(f"positions has no row for {missing[0].date()} (a date in returns)")
+    pos = positions.iloc[pos_days.get_indexer(days)]
     cash = _numeric(pos, "cash", "positions")
     assets = pos.drop(columns="cash")
     values = np.column_stack([_numeric(assets.fillna(0.0), c, "positions") for c in assets.columns]) \
@@ -373,6 +390,60 @@ def pvr_from_pyfolio(returns, positions, model="cash_or_short", start_usd=None, 
     return _daily_frame(returns.index, s, days, cash, long_, short, value, lev, bars.risk_usd,
                         bars.cash_low_usd, bars.max_short_usd, bars.max_leverage,
                         bars.max_risk_usd, fields.DAILY_BARS, model, leverage_limit)
+
+
+def calendar_days(index, what, tz=None):
+    """Calendar day of each date label.
+
+    A naive label's own day; a zone-aware one's day in ``tz`` when given
+    (so two aware indexes in different zones are compared in one), else in
+    its own zone. pyfolio's UTC midnights and a naive index of the same
+    sessions give the same days.
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        try:
+            index = pd.DatetimeIndex(index)
+        except (TypeError, ValueError):
+            raise PvrInputError(f"{what} must be indexed by dates") from None
+    if index.tz is not None:
+        index = (index.tz_convert(tz) if tz is not None else index).tz_localize(None)
+    return index.normalize()
+
+
+def _check_transactions(transactions):
+    if transactions is None:
+        return
+    if not isinstance(transactions, pd.DataFrame):
+        raise PvrInputError(f"transactions must be a pandas DataFrame, not {type(transactions).__name__}")
+    missing = [c for c in ("amount", "price") if c not in transactions.columns]
+    if missing:
+        raise PvrInputError(f"transactions has no {missing[0]!r} column (pyfolio's transactions have amount and price)")
+
+
+def pvr_daily(perf, positions=None, transactions=None, model=None, start_usd=None, leverage_limit=1.0,
+              resolution="auto"):
+    """PvR per day of a zipline frame or of pyfolio's inputs: one entry point for both.
+
+    ``pvr_daily(perf)`` is :func:`pvr_from_perf` (the model defaulting to the
+    frame's own, :func:`frame_model`); ``pvr_daily(returns, positions,
+    transactions)`` is :func:`pvr_from_pyfolio` (default model
+    ``cash_or_short``). The result's ``attrs['resolution']`` says what the
+    extremes were measured from: pyfolio's end-of-day positions reach
+    ``'daily bars'`` only, so ``resolution='intraday'`` is refused for them.
+    """
+    if positions is None:
+        if transactions is not None:
+            raise PvrInputError("transactions given without positions: pass pyfolio's positions too")
+        return pvr_from_perf(perf, frame_model(perf) if model is None else model, start_usd,
+                             leverage_limit, resolution)
+    resolution = _RESOLUTION_ALIASES.get(resolution, resolution)
+    if resolution == fields.INTRADAY:
+        raise PvrInputError("no intraday PvR from pyfolio's positions: they are end-of-day values "
+                            "(pass the zipline frame of a minute run made with metrics_set='pvr')")
+    if resolution not in ("auto", fields.DAILY_BARS):
+        raise PvrInputError(f"resolution must be 'auto', 'intraday' or 'daily bars', not {resolution!r}")
+    return pvr_from_pyfolio(perf, positions, transactions, "cash_or_short" if model is None else model,
+                            start_usd, leverage_limit)
 
 
 # ------------------------------------------------------------------ summaries
@@ -433,30 +504,36 @@ def _value_returns(value_usd, start_usd):
         return np.where(prev > 0, v / np.where(prev > 0, prev, 1.0) - 1.0, np.nan)
 
 
-def run_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto"):
-    """Headline figures of a finished zipline backtest.
+def run_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto", positions=None,
+                transactions=None):
+    """Headline figures of a finished zipline backtest, or of pyfolio's inputs.
 
-    PvR figures come from :func:`pvr_from_perf`; alpha, beta, Sharpe and max
+    PvR figures come from :func:`pvr_daily`; alpha, beta, Sharpe and max
     drawdown are zipline's own (the frame's last row) when the frame has them,
     else the Sharpe ratio and drawdown are computed from ``returns`` and the
     account values, and alpha and beta are NaN.
 
     Parameters
     ----------
-    perf : pandas.DataFrame
+    perf : pandas.DataFrame or pandas.Series
+        A zipline performance frame, or pyfolio's ``returns`` when
+        ``positions`` is given.
     model : str, optional
         Default: the frame's ``risk_model`` column (``pvr-*`` metrics sets),
         else ``'cash_or_short'``.
     start_usd, leverage_limit, resolution
         As in :func:`pvr_from_perf`.
+    positions, transactions : pandas.DataFrame, optional
+        pyfolio's, as in :func:`pvr_from_pyfolio`.
 
     Returns
     -------
     RunSummary
     """
-    if model is None:
-        model = frame_model(perf)
-    daily = pvr_from_perf(perf, model, start_usd, leverage_limit, resolution)
+    daily = pvr_daily(perf, positions, transactions, model, start_usd, leverage_limit, resolution)
+    if positions is not None:
+        returns = perf.iloc[:, 0] if isinstance(perf, pd.DataFrame) else perf
+        return summarize(daily, returns=returns.to_numpy(dtype=float))
     return summarize(daily, **return_figures(perf))
 
 

@@ -156,14 +156,18 @@ class UnderwaterRuns:
         return np.lexsort((self.start, self.depth))[:count]
 
 
-def underwater_runs(underwater):
+def underwater_runs(underwater, levels=None):
     """Find the drawdowns of an underwater curve (0 at a peak, negative below it).
 
     ``underwater`` is :func:`drawdown_series` for a compounded curve, or
     ``curve - running peak`` for a summed one; the runs, troughs and recoveries
-    are found the same way for both. Vectorised: one pass over the periods.
+    are found the same way for both. ``levels`` (default ``underwater``) are
+    the values whose lowest point in a run is its trough: pass the curve
+    itself so that the subtraction of the peak cannot turn two lows one ulp
+    apart into a tie. Vectorised: one pass over the periods.
     """
     u = _arr(underwater)
+    lv = u if levels is None else _arr(levels)
     n = u.size
     below = u < 0
     edges = np.diff(np.r_[0, below.astype(np.int8), 0])
@@ -176,7 +180,7 @@ def underwater_runs(underwater):
     members = np.flatnonzero(below)
     segment = np.repeat(np.arange(start.size), lengths)
     # Sort members by (run, value); stable, so the first of equal lows wins.
-    order = np.lexsort((u[members], segment))
+    order = np.lexsort((lv[members], segment))
     trough = members[order[np.r_[0, np.cumsum(lengths)[:-1]]]]
     recovery = np.where(end + 1 < n, end + 1, -1)
     return UnderwaterRuns(start, end, start - 1, trough, recovery, u[trough])

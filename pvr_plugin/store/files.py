@@ -102,7 +102,8 @@ def inside(base, value, label, allow_outside=False):
         if os.path.commonpath([root, real]) != root:
             raise PvrInputError(
                 f"{label}: {text!r} is outside the config file's folder {root}; "
-                "move it there (or allow outside files)"
+                "move it there, or allow outside files "
+                "(pvr factsheet --allow-outside-files; Python: allow_outside=True)"
             )
     return path
 

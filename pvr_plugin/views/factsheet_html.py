@@ -25,6 +25,7 @@ from pvr_plugin.core.factsheet.statistics import RATIO_KEYS, RETURN_STAT_KEYS, R
 from pvr_plugin.core.factsheet.widgets import ANALYTICS_WIDGETS, WIDGETS
 from pvr_plugin.core.fields import BY_COLUMN, BY_NAME
 from pvr_plugin.views import factsheet_tear as tear
+from pvr_plugin.views import style
 
 MM = 1 / 25.4  # inches per millimetre
 COL_MM = {1: 60.0, 2: 124.0, 3: 188.0}
@@ -50,7 +51,9 @@ LABELS = {
 SHORT = {s.key: s.short for s in STATISTICS}
 TITLES = {name: w.title for name, w in WIDGETS.items()}
 SPANS = {name: w.span for name, w in WIDGETS.items()}
-CHART_STYLE = dict(tear.STYLE, **{
+# The printed page keeps its light look; the tear sheets use pyfolio's.
+CHART_STYLE = dict(style.PAGE_STYLE, **{
+    "svg.fonttype": "path", "svg.hashsalt": "pvr-factsheet",
     "font.size": 6.0, "axes.titlesize": 7.0, "legend.fontsize": 5.5, "xtick.labelsize": 5.5,
     "ytick.labelsize": 5.5, "axes.labelsize": 5.5, "lines.linewidth": 1.0,
 })
@@ -395,9 +398,14 @@ def check_paper(paper, where="paper"):
 
 
 def find_chromium():
-    """Path of a Chromium / Chrome executable, or None."""
+    """Path of a Chromium / Chrome executable, or None; a ``PVR_CHROMIUM`` that is
+    not an executable file is one PvrInputError line, never a silent fallback."""
     env = os.environ.get("PVR_CHROMIUM")
-    if env and os.path.exists(env):
+    if env:
+        problem = ("no such file" if not os.path.exists(env) else "is a folder" if os.path.isdir(env)
+                   else None if os.access(env, os.X_OK) else "not an executable program")
+        if problem:
+            raise PvrInputError(f"PVR_CHROMIUM={env}: {problem}; point it at a Chromium or Chrome executable")
         return env
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
         found = shutil.which(name)
@@ -431,13 +439,17 @@ def html_to_pdf(html_path, pdf_path, chromium=None, timeout=120):
            f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
            f"--print-to-pdf={tmp}", "file://" + os.path.abspath(os.fspath(html_path))]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        if proc.returncode != 0 or os.path.getsize(tmp) == 0:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise PvrInputError(f"{pdf_path}: Chromium could not print the page ({last})")
+        if not os.path.isfile(tmp) or os.path.getsize(tmp) == 0:
+            raise PvrInputError(f"{pdf_path}: {chromium} printed no PDF; is it Chromium (PVR_CHROMIUM)?")
         os.replace(tmp, pdf_path)
     except subprocess.TimeoutExpired:
         raise PvrInputError(f"{pdf_path}: Chromium did not finish printing in {timeout} s") from None
+    except OSError as exc:  # e.g. PVR_CHROMIUM names a file that is not a program
+        raise PvrInputError(f"{pdf_path}: {chromium} could not be started ({exc.strerror or exc})") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -3,10 +3,19 @@
 :func:`create_factsheet_tear_sheet` stacks the factsheet charts in gridspec
 rows (cumulative performance, underwater, annual returns and the monthly
 distribution, the monthly heatmap, the return report and the expected
-shortfall) and returns the tables as DataFrames. The ``plot_*`` functions
-each draw one chart on a given axis, from a
-:class:`~pvr_plugin.core.factsheet.report.WidgetResult`'s data, and are
-reused by the HTML factsheet. Works under the Agg backend.
+shortfall) and returns the tables as DataFrames. It takes a return series, a
+zipline performance frame, or pyfolio's ``returns`` with ``positions`` (and
+``transactions``); with positions, or a zipline frame, the tables gain the
+PvR block. Works under the Agg backend.
+
+The cumulative, underwater, annual-returns and monthly-distribution charts
+are pyfolio's own (:mod:`pvr_plugin.views.pyfolio_plots`), with the other
+benchmarks added. Drawn here instead: the monthly heatmap (pyfolio's fills a
+month with no returns, before the start or after the end, with 0.0, which
+reads as a flat month), the return report and the expected shortfall (pyfolio
+has neither). The ``plot_*`` functions below draw one chart on a given axis
+from a :class:`~pvr_plugin.core.factsheet.report.WidgetResult`'s data; the
+HTML factsheet uses them for its page.
 """
 import numpy as np
 import pandas as pd
@@ -19,16 +28,15 @@ from pvr_plugin.core.factsheet.statistics import RETURN_STAT_KEYS, RISK_STAT_KEY
 from pvr_plugin.core.factsheet.inputs import DEFAULT_BENCHMARKS
 from pvr_plugin.core.factsheet.tables import statistics_table
 from pvr_plugin.core.factsheet.widgets import DEFAULT_CONFIDENCE, OPTIONS
-from pvr_plugin.views import style
+from pvr_plugin.views import pyfolio_plots, style
+from pvr_plugin.views.pvr_block import resolution_of, with_pvr_block
 
 STRATEGY_COLOR = style.BLUE
 BENCH_COLORS = (style.GREY, "#e08a2c", "#5aa05a", "#a05a9c", "#b0a030")
 LOSS_COLOR = style.RED
-STYLE = {
-    **style.BASE_STYLE,
-    "svg.fonttype": "path",
-    "svg.hashsalt": "pvr-factsheet",
-}
+STYLE = style.BASE_STYLE
+#: Inches per gridspec row (pyfolio gives a chart 6 inches; the wide charts here span two rows).
+ROW_INCHES = 3.0
 
 
 def _pct():
@@ -82,14 +90,6 @@ def plot_cumulative(curves, ax, strategy=None, log=False):
     return ax
 
 
-def plot_underwater(underwater, ax):
-    """Drawdown from the running peak (fractions), filled."""
-    ax.fill_between(underwater.index, underwater.to_numpy(), 0.0, color=LOSS_COLOR, alpha=0.6, lw=0)
-    ax.yaxis.set_major_formatter(_pct())
-    ax.set_title("Underwater (drawdown from peak)")
-    return ax
-
-
 def plot_monthly_distribution(edges, counts, ax, strategy=None):
     """Months per return bucket, one bar group per bucket, one bar per series."""
     names = list(counts)
@@ -110,24 +110,12 @@ def plot_monthly_distribution(edges, counts, ax, strategy=None):
     return ax
 
 
-def plot_annual_returns(table, ax):
-    """Calendar-year returns as horizontal bars (the ``Year`` column of the monthly table)."""
-    yearly = table["Year"].dropna()
-    colors = [STRATEGY_COLOR if v >= 0 else LOSS_COLOR for v in yearly.to_numpy()]
-    ax.barh([str(y) for y in yearly.index], yearly.to_numpy(), color=colors)
-    ax.axvline(yearly.mean(), color="black", ls="--", lw=0.8, label="mean")
-    ax.xaxis.set_major_formatter(_pct())
-    ax.invert_yaxis()
-    step = 1 if len(yearly) <= 12 else 2 if len(yearly) <= 30 else 5
-    for i, label in enumerate(ax.get_yticklabels()):
-        label.set_visible(i % step == 0)
-    ax.legend(loc="lower right")
-    ax.set_title("Annual returns")
-    return ax
-
-
 def plot_monthly_heatmap(table, ax, annotate=True):
-    """Year x month grid of monthly returns, red for losses, green for gains."""
+    """Year x month grid of monthly returns, red for losses, green for gains.
+
+    Months without returns stay blank: pyfolio's ``plot_monthly_returns_heatmap``
+    shows them as 0.0.
+    """
     grid = table.drop(columns="Year").to_numpy(dtype=float)
     lim = np.nanmax(np.abs(grid)) if np.isfinite(grid).any() else 0.1
     ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=-lim, vmax=lim, aspect="auto")
@@ -197,21 +185,27 @@ def _tables(report):
     }
     if "pvr" in s:
         tables["pvr"] = pd.Series(s["pvr"].data, name=report.name, dtype=float).to_frame()
+        tables["pvr"].attrs["resolution"] = resolution_of(report)
     return tables
 
 
-def create_factsheet_tear_sheet(returns, benchmark_rets=DEFAULT_BENCHMARKS, risk_free=None, start=None,
-                                end=None, primary=None, top_n=OPTIONS["top_n"].default,
-                                confidence=DEFAULT_CONFIDENCE, windows=None,
+def create_factsheet_tear_sheet(returns, positions=None, transactions=None, benchmark_rets=DEFAULT_BENCHMARKS,
+                                risk_free=None, start=None, end=None, primary=None,
+                                top_n=OPTIONS["top_n"].default, confidence=DEFAULT_CONFIDENCE, windows=None,
                                 return_fig=False, report=None):
     """Factsheet figures and tables for a return series, pyfolio style.
 
     Parameters
     ----------
     returns : pd.Series, pd.DataFrame, or path
-        Daily (or weekly / monthly) simple returns as fractions, a zipline
+        Daily (or weekly / monthly) simple returns as fractions (pyfolio's
+        ``returns``, dated with or without a time zone), a zipline
         performance frame, or a CSV / pickle; see
         :func:`pvr_plugin.store.inputs.read_returns` (a path, Series or frame).
+    positions, transactions : pd.DataFrame, optional
+        pyfolio's, with ``returns``: the tables gain the PvR block, measured
+        at the closes (``daily bars``), and the notes say so. A zipline frame
+        carries its own (the ``pvr`` metrics set's columns, else the closes).
     benchmark_rets : sequence, dict, pd.Series or None
         Benchmarks: built-in names (``'SP500'``, ``'SPY'``), CSV paths,
         Series, or a dict of name -> any of those. The first is the primary
@@ -235,7 +229,8 @@ def create_factsheet_tear_sheet(returns, benchmark_rets=DEFAULT_BENCHMARKS, risk
         Tables: ``return_statistics``, ``risk_statistics`` (one column per
         series), ``drawdowns``, ``monthly_returns``, ``return_report``,
         ``worst_months``, ``expected_shortfall``, and ``pvr`` when the input
-        carries PvR columns. Values are fractions.
+        carries PvR (its ``attrs['resolution']`` says what it was measured
+        from). Values are fractions.
     """
     if report is None:
         kw = {"top_n": top_n, "confidence": confidence}
@@ -243,45 +238,56 @@ def create_factsheet_tear_sheet(returns, benchmark_rets=DEFAULT_BENCHMARKS, risk
             kw["windows"] = windows
         if benchmark_rets is None:
             benchmark_rets = ()
+        returns = with_pvr_block(returns, positions, transactions)
         report = factsheet(returns, benchmarks=benchmark_rets, primary=primary, risk_free=risk_free,
                            start=start, end=end, **kw)
     s = report.sections
+    strategy = report.inputs.returns
+    benchmarks = _primary_first(report)
     hist = s["historical_performance"].frames["table"]
     n_years = len(hist)
-    heat_rows = max(2, int(np.ceil(n_years * 0.2 / 1.4)))
+    heat_rows = max(2, int(np.ceil(n_years * 0.4 / ROW_INCHES)))
     rows = 3 + 1 + 2 + heat_rows + 2
-    height = rows * 1.4
+    height = rows * ROW_INCHES
     with matplotlib.rc_context(STYLE):
         if return_fig:
             fig = Figure(figsize=(14, height))
         else:
             import matplotlib.pyplot as plt
             fig = plt.figure(figsize=(14, height))
-        gs = fig.add_gridspec(rows, 2, hspace=1.0, wspace=0.25, top=1 - 0.75 / height,
-                              bottom=0.45 / height)
+        gs = fig.add_gridspec(rows, 2, hspace=0.8, wspace=0.25, top=1 - 1.0 / height,
+                              bottom=0.6 / height)
         r = 0
         ax_cum = fig.add_subplot(gs[r:r + 3, :])
-        plot_cumulative(s["cumulative_performance"].frames["curves"], ax_cum, strategy=report.name)
+        pyfolio_plots.plot_returns_vs_benchmarks(strategy, benchmarks, ax_cum, name=report.name)
+        ax_cum.set_title("Cumulative performance")
         r += 3
         ax_uw = fig.add_subplot(gs[r, :], sharex=ax_cum)
-        plot_underwater(s["drawdown_report"].frames["underwater"], ax_uw)
+        pyfolio_plots.plot_underwater(strategy, ax_uw)
+        ax_uw.set_title("Underwater (drawdown from peak)")
         r += 1
-        plot_annual_returns(hist, fig.add_subplot(gs[r:r + 2, 0]))
-        dist = s["monthly_distribution"].frames
-        counts = s["monthly_distribution"].data["counts"]
-        plot_monthly_distribution(dist["edges"], counts, fig.add_subplot(gs[r:r + 2, 1]),
-                                  strategy=report.name)
+        pyfolio_plots.plot_annual_returns(strategy, fig.add_subplot(gs[r:r + 2, 0]))
+        pyfolio_plots.plot_monthly_distribution(strategy, benchmarks, fig.add_subplot(gs[r:r + 2, 1]),
+                                                name=report.name)
         r += 2
         plot_monthly_heatmap(hist, fig.add_subplot(gs[r:r + heat_rows, :]), annotate=n_years <= 40)
         r += heat_rows
         plot_return_report(s["return_report"].frames["table"], fig.add_subplot(gs[r:r + 2, 0]))
         es = s["expected_shortfall"].data
         mine = es["series"][report.name]
+        dist = s["monthly_distribution"].frames
         plot_expected_shortfall(dist["monthly"][report.name], mine["var_monthly"], mine["es_monthly"],
                                 es["confidence"], fig.add_subplot(gs[r:r + 2, 1]))
         fig.suptitle(f"{report.name}: {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}",
-                     x=0.125, y=1 - 0.2 / height, ha="left", fontweight="bold")
+                     x=0.125, y=1 - 0.3 / height, ha="left", fontweight="bold")
     tables = _tables(report)
     if return_fig:
         return fig, tables
     return tables
+
+
+def _primary_first(report):
+    """The report's benchmarks, the primary one first (pyfolio draws one benchmark: the primary)."""
+    bench = report.inputs.benchmarks
+    names = ([report.primary] if report.primary else []) + [n for n in bench if n != report.primary]
+    return {n: bench[n] for n in names}

@@ -25,8 +25,11 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from pvr_plugin.core.inversion import InversionResult, analyze_inversions
 from pvr_plugin.core.inversion_io import BucketReturns
+from pvr_plugin.views import style
+from pvr_plugin.views.inversion_inputs import bucket_returns
+from pvr_plugin.views.inversion_text import curve_word
 
-# Colours and sizes in the spirit of pyfolio's tear sheets.
+# Colours in the spirit of pyfolio's tear sheets.
 _SPREAD_COLOUR = "steelblue"
 _ROLLING_COLOUR = "darkorange"
 _INVERSION_COLOUR = "red"
@@ -36,19 +39,8 @@ DRAW_POINTS_MAX = 10_000
 #: Time spans of a downsampled line (each keeps its low and its high).
 DRAW_BUCKETS = 2_000
 _DRAWDOWN_COLOURS = ("red", "orange", "gold", "purple", "brown", "gray", "pink", "olive")
-_STYLE = {
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "font.size": 10,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "legend.fontsize": 9,
-    "legend.frameon": True,
-    "legend.framealpha": 0.85,
-    "legend.edgecolor": "none",
-}
+# pyfolio's look (views/style.py) with a framed legend over the dense spread line.
+_STYLE = {**style.BASE_STYLE, "legend.frameon": True, "legend.framealpha": 0.85}
 
 
 @dataclass(frozen=True)
@@ -86,19 +78,23 @@ class InversionTearSheet:
 
 
 def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
-                                periods_per_year=None, worst_drawdowns=5, return_fig=False):
+                                periods_per_year=None, cumulative="sum", worst_drawdowns=5,
+                                return_fig=False, period=None, demeaned=True):
     """Charts and tables of a factor-inversion analysis.
 
     Rows: (1) the spread per period with its rolling mean, the zero line and
-    inversions shaded red; (2) the cumulative (summed) top-minus-bottom
-    spread with its worst drawdowns shaded; (3) the mean return of every
+    inversions shaded red; (2) the cumulative top-minus-bottom spread
+    (summed, or compounded as a funded spread) with its worst drawdowns shaded; (3) the mean return of every
     bucket as bars.
 
     Parameters
     ----------
-    data : InversionResult, BucketReturns or pandas.DataFrame
-        A finished analysis, or bucket returns (fractions) to analyse.
-    top, bottom, rolling, periods_per_year
+    data : InversionResult, BucketReturns, pandas.DataFrame or path
+        A finished analysis, or bucket returns (fractions) to analyse: a
+        frame of dates by buckets, a CSV path, alphalens' ``factor_data`` or
+        its ``mean_return_by_quantile(factor_data, by_date=True)`` output
+        (see :mod:`pvr_plugin.views.inversion_inputs`).
+    top, bottom, rolling, periods_per_year, cumulative
         Passed to :func:`~pvr_plugin.core.inversion.analyze_inversions` when
         ``data`` is not a result yet (``rolling=None``: about one year).
     worst_drawdowns : int
@@ -106,6 +102,10 @@ def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
     return_fig : bool
         Put the figure in the returned object. Otherwise the figure is shown
         when running inside IPython/Jupyter and then discarded.
+    period : str, optional
+        The forward-return column of an alphalens input (``'5D'``).
+    demeaned : bool
+        alphalens' ``demeaned`` for ``factor_data``.
 
     Returns
     -------
@@ -114,10 +114,11 @@ def create_inversion_tear_sheet(data, *, top=None, bottom=None, rolling=None,
     if isinstance(data, InversionResult):
         result = data
     else:
+        data = bucket_returns(data, period=period, demeaned=demeaned)
         if not isinstance(data, BucketReturns):
             data = pd.DataFrame(data)
         result = analyze_inversions(data, top=top, bottom=bottom, rolling=rolling,
-                                    periods_per_year=periods_per_year)
+                                    periods_per_year=periods_per_year, cumulative=cumulative)
     worst = result.worst_drawdowns(worst_drawdowns)
     fig = plot_inversions(result, worst)
     sheet = InversionTearSheet(result=result, summary=summary_table(result),
@@ -179,7 +180,7 @@ def summary_table(result):
         ("Inversion rate", result.inversion_rate),
         ("Episodes", len(result.episodes)),
         ("Longest episode (periods)", longest["length"] if longest else 0),
-        ("Worst drawdown (summed spread)", deepest["depth"].iloc[0] if len(deepest) else 0.0),
+        (f"Worst drawdown ({curve_word(result)} spread)", deepest["depth"].iloc[0] if len(deepest) else 0.0),
         ("Mean spread", s.mean_spread),
         ("Newey-West t-stat", s.t_stat),
         ("p-value", s.p_value),
@@ -239,7 +240,7 @@ def _plot_cumulative(ax, result, worst, max_points):
     keep = draw_positions(curve.index, curve.to_numpy(), max_points=max_points)
     drawn = curve.iloc[keep]
     ax.plot(drawn.index, drawn.to_numpy(), color=_CURVE_COLOUR, linewidth=1.5,
-            label="Cumulative spread (summed)")
+            label=f"Cumulative spread ({curve_word(result)})")
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
     first, last = curve.index[0], curve.index[-1]
     for colour, (_, row) in zip(_DRAWDOWN_COLOURS, worst.iterrows()):
@@ -248,7 +249,7 @@ def _plot_cumulative(ax, result, worst, max_points):
         ax.axvspan(start, end, color=colour, alpha=0.25)
         ax.scatter([row["trough"]], [curve.loc[row["trough"]]], color=colour, s=18, zorder=3)
     ax.set_title(f"Cumulative top-minus-bottom spread, {len(worst)} worst drawdowns shaded")
-    ax.set_ylabel("Summed spread")
+    ax.set_ylabel(f"{curve_word(result).capitalize()} spread")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(loc="upper left")
     _note_downsampled(ax, len(curve), len(drawn))

@@ -100,6 +100,18 @@ def episodes_csv_text(result):
     return table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
 
 
+def p_text(p):
+    """A p-value as text: ``p < 0.001`` below a thousandth, else ``p = 0.123``; ``p = n/a`` when undefined."""
+    if _nan(p):
+        return "p = n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def curve_word(result):
+    """How the cumulative curve was made: ``summed`` or ``compounded``."""
+    return "compounded" if result.cumulative_kind == "compound" else "summed"
+
+
 def summary_text(result):
     """:func:`summary_lines` joined with newlines."""
     return "\n".join(summary_lines(result))
@@ -109,8 +121,8 @@ def _drawdown_sentence(r):
     if r.drawdowns.empty:
         return "The cumulative top-minus-bottom spread never fell below a previous high."
     worst = r.worst_drawdowns(1).iloc[0]
-    peak = "the start" if pd.isna(worst["peak"]) else _day(worst["peak"])
-    text = (f"Worst drawdown of the cumulative (summed) spread: {_pct(worst['depth'])} from "
+    peak = "the start" if pd.isna(worst["peak"]) or worst["peak"] == r.cumulative.index[0] else _day(worst["peak"])
+    text = (f"Worst drawdown of the cumulative ({curve_word(r)}) spread: {_pct(worst['depth'])} from "
             f"{peak} to {_day(worst['trough'])} ({_periods(worst['periods_to_trough'])})")
     if pd.isna(worst["recovery"]):
         return text + ", not yet recovered."
@@ -121,7 +133,7 @@ def _drawdown_sentence(r):
 def _significance_sentence(r):
     s = r.significance
     if _nan(s.p_value):
-        verdict = "significance cannot be computed (fewer than two periods or a constant spread)"
+        verdict = f"significance cannot be computed ({s.note or 'fewer than two periods'})"
     elif s.p_value < ALPHA:
         side = r.top if s.mean_spread > 0 else r.bottom
         verdict = f"significant at the {ALPHA:.0%} level, in favour of {side}"
@@ -130,7 +142,7 @@ def _significance_sentence(r):
     ir = (f"information ratio {_num(s.information_ratio)} a year"
           if not _nan(s.information_ratio) else "information ratio n/a")
     return (f"Mean spread {_pct(s.mean_spread)} a period (Newey-West t = {_num(s.t_stat)}, "
-            f"p = {_num(s.p_value, '.3f')}): {verdict}. Hit rate {_pct(s.hit_rate, 1)}; {ir}.")
+            f"{p_text(s.p_value)}): {verdict}. Hit rate {_pct(s.hit_rate, 1)}; {ir}.")
 
 
 def _runs_sentence(r):
@@ -139,7 +151,7 @@ def _runs_sentence(r):
         return ("Runs test: not defined here (needs both inverted and normal periods); "
                 f"{t.runs} run{'s' if t.runs != 1 else ''}.")
     head = (f"Runs test: {t.runs} runs against {t.expected_runs:.1f} expected "
-            f"(z = {t.z:.2f}, p = {t.p_value:.3f}): ")
+            f"(z = {t.z:.2f}, {p_text(t.p_value)}): ")
     if t.p_value >= ALPHA:
         return head + "inversions come and go like chance (no evidence of clustering)."
     if t.z < 0:

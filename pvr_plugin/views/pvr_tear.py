@@ -4,7 +4,15 @@
 axis, like pyfolio's sheets: PvR % against the platform's return % (QRet),
 cash with its running low, capital at risk with its running maximum, gross
 leverage with its running maximum, and the short book with its running
-maximum. The summary table comes back as a DataFrame. Works headless (Agg).
+maximum. It takes a zipline performance frame or pyfolio's ``returns``,
+``positions`` and ``transactions``. The summary table comes back as a
+DataFrame. Works headless (Agg).
+
+The leverage row is pyfolio's ``plot_gross_leverage`` with PvR's running
+maximum added. The other rows are drawn here: pyfolio has no chart of PvR,
+of cash and its low, or of capital at risk, and its ``plot_exposures`` shows
+the books as fractions of the account value, while PvR divides by the short
+book in dollars and its running maximum.
 """
 import matplotlib
 import numpy as np
@@ -16,17 +24,16 @@ from matplotlib.ticker import FuncFormatter
 
 from pvr_plugin.core import research
 from pvr_plugin.errors import PvrInputError
-from pvr_plugin.views import style
+from pvr_plugin.views import pyfolio_plots, style
 
 PVR_COLOUR = style.BLUE
 QRET_COLOUR = style.GREY
 RUNNING_COLOUR = style.RED
 SHORT_COLOUR = "#8e44ad"
-STYLE = {
-    **style.BASE_STYLE,
-    "legend.fontsize": 9,
-}
+STYLE = style.BASE_STYLE
 ROWS = ("pvr", "cash", "risk", "leverage", "short")
+#: Height of a row in inches, as in pyfolio's sheets (6 inches a section).
+ROW_INCHES = 6
 _DAILY_NEEDED = set(research.DAILY_COLUMNS) - {"resolution"}
 
 
@@ -49,13 +56,20 @@ def _dates(index):
     return index
 
 
-def daily_and_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto"):
+def daily_and_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto",
+                      positions=None, transactions=None):
     """The per-day PvR frame and :class:`~pvr_plugin.core.research.RunSummary` the sheet shows.
 
-    ``perf`` is a zipline performance frame, the path of a saved one, or a
+    ``perf`` is a zipline performance frame, the path of a saved one, a
     per-day frame already made by :func:`~pvr_plugin.core.research.pvr_from_perf`
-    or :func:`~pvr_plugin.core.research.pvr_from_pyfolio`.
+    or :func:`~pvr_plugin.core.research.pvr_from_pyfolio`, or, with
+    ``positions``, pyfolio's ``returns``.
     """
+    if positions is not None or transactions is not None:
+        _check_pyfolio(positions)
+        daily = research.pvr_daily(perf, positions, transactions, model, start_usd, leverage_limit, resolution)
+        returns = perf.iloc[:, 0] if isinstance(perf, pd.DataFrame) else perf
+        return daily, research.summarize(daily, returns=returns.to_numpy(dtype=float))
     if isinstance(perf, (str, bytes)) or hasattr(perf, "__fspath__"):
         from pvr_plugin.store.files import load_frame
 
@@ -64,10 +78,23 @@ def daily_and_summary(perf, model=None, start_usd=None, leverage_limit=1.0, reso
         if len(perf) == 0:
             raise PvrInputError("the per-day PvR frame is empty: no rows")
         return perf, research.summarize(perf)
+    if isinstance(perf, pd.Series):
+        raise PvrInputError("returns alone carry no cash or positions: pass pyfolio's positions too "
+                            "(create_pvr_tear_sheet(returns, positions, transactions))")
     if model is None:
         model = research.frame_model(perf)
     daily = research.pvr_from_perf(perf, model, start_usd, leverage_limit, resolution)
     return daily, research.summarize(daily, **research.return_figures(perf))
+
+
+def _check_pyfolio(positions):
+    # create_pvr_tear_sheet(perf, "gross") meant the model before pyfolio's
+    # positions took the second place.
+    if isinstance(positions, str):
+        raise PvrInputError(f"positions must be pyfolio's positions DataFrame, not {positions!r} "
+                            "(give the risk model as model=...)")
+    if positions is None:
+        raise PvrInputError("transactions given without positions: pass pyfolio's positions too")
 
 
 def summary_table(summary):
@@ -117,7 +144,7 @@ def plot_risk(daily, ax):
 
 
 def plot_leverage(daily, ax):
-    _close_and_running(ax, daily, "leverage", "Gross leverage at close", "max_leverage", "Max leverage")
+    pyfolio_plots.plot_leverage_with_max(daily, ax, running_colour=RUNNING_COLOUR)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
     ax.set_title("Gross leverage and its maximum")
     ax.set_ylabel("Ratio")
@@ -145,7 +172,7 @@ def plot_pvr_sheet(daily, summary, title=None, figure=None):
     with matplotlib.rc_context(STYLE):
         fig = figure
         if fig is None:
-            fig = Figure(figsize=(14, 16))
+            fig = Figure(figsize=(14, ROW_INCHES * len(ROWS)))
             FigureCanvasAgg(fig)
         grid = gridspec.GridSpec(len(ROWS), 1, figure=fig, height_ratios=(3, 2, 2, 2, 2), hspace=0.45)
         first = fig.add_subplot(grid[0])
@@ -168,16 +195,27 @@ def plot_pvr_sheet(daily, summary, title=None, figure=None):
     return fig
 
 
-def create_pvr_tear_sheet(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto",
-                          title=None, return_fig=False):
+def create_pvr_tear_sheet(perf, positions=None, transactions=None, model=None, start_usd=None,
+                          leverage_limit=1.0, resolution="auto", title=None, return_fig=False):
     """PvR charts and summary of a finished backtest, in the style of pyfolio.
+
+    ``create_pvr_tear_sheet(perf)`` for a zipline frame,
+    ``create_pvr_tear_sheet(returns, positions, transactions)`` for pyfolio's
+    inputs (in pyfolio's order). The title and the summary's ``resolution``
+    say what the extremes were measured from: ``'intraday'`` for a minute
+    run of the ``pvr`` metrics set, ``'daily bars'`` for the closes (always
+    so from pyfolio's end-of-day positions).
 
     Parameters
     ----------
-    perf : pandas.DataFrame or path
+    perf : pandas.DataFrame, pandas.Series or path
         A zipline performance frame (or a saved ``.pkl``/``.parquet`` one:
-        a pickle can run code when opened, so give only your own files), or
-        a per-day frame from :func:`~pvr_plugin.core.research.pvr_from_pyfolio`.
+        a pickle can run code when opened, so give only your own files), a
+        per-day frame from :func:`~pvr_plugin.core.research.pvr_from_pyfolio`,
+        or pyfolio's ``returns`` (with ``positions``).
+    positions, transactions : pandas.DataFrame, optional
+        pyfolio's (dollar values per asset and ``cash``; fills), as in
+        :func:`~pvr_plugin.core.research.pvr_from_pyfolio`.
     model : str, optional
         Risk model; default the frame's own (``pvr-*`` metrics sets), else
         ``cash_or_short``.
@@ -195,12 +233,13 @@ def create_pvr_tear_sheet(perf, model=None, start_usd=None, leverage_limit=1.0, 
         The summary table: one row per figure of
         :class:`~pvr_plugin.core.research.RunSummary` (column ``value``).
     """
-    daily, summary = daily_and_summary(perf, model, start_usd, leverage_limit, resolution)
+    daily, summary = daily_and_summary(perf, model, start_usd, leverage_limit, resolution, positions,
+                                       transactions)
     figure = None
     if not return_fig:
         import matplotlib.pyplot as plt
 
-        figure = plt.figure(figsize=(14, 16))
+        figure = plt.figure(figsize=(14, ROW_INCHES * len(ROWS)))
     fig = plot_pvr_sheet(daily, summary, title=title, figure=figure)
     table = summary_table(summary)
     if return_fig:

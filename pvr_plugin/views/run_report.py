@@ -139,7 +139,8 @@ def comparison_text(results):
         spec = _DEMO_FORMATS.get(name) or (BY_NAME[name].fmt if name in BY_NAME and name != "days" else "")
         if spec:
             fmt[headers.get(name, name)] = lambda v, spec=spec: _num(v, spec)
-    text = full[list(_DEMO_COLUMNS)].rename(columns=headers).to_string(index=False, formatters=fmt)
+    text = full[list(_DEMO_COLUMNS)].rename(columns=headers).to_string(index=False, formatters=fmt,
+                                                                       na_rep="n/a")
     notes = [f"  {run} ${cap:,.0f}: {why}" for run, cap, why in
              full[["run", "capital_usd", "nan_reason"]].itertuples(index=False) if why]
     if notes:

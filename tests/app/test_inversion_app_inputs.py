@@ -95,3 +95,16 @@ def test_uploads_over_the_limit_and_malformed(folder):
     app.uploader.value = upload_value("rank.csv", FIXTURE.read_bytes())
     app.run()
     assert "Inversions:" in app.summary.value
+
+
+def test_cumulative_control_runs_the_compound_curve_and_p_reads_small(folder):
+    """The app's curve control reaches the analysis: the summary names the curve and
+    a p-value below a thousandth reads 'p < 0.001', never 'p = 0.000'."""
+    app = InversionApp(allowed_dir=str(folder))
+    app.path.value = "rank.csv"
+    assert set(dict(app.cumulative.options).values()) == {"sum", "compound"}
+    app.cumulative.value = "compound"
+    app.run()
+    assert "Done" in app.status.value, app.status.value
+    assert "cumulative (compounded) spread" in app.summary.value
+    assert "p = 0.000" not in app.summary.value

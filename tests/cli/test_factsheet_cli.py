@@ -192,3 +192,23 @@ def test_pdf_only_leaves_just_the_pdf(tmp_path):
     assert result.exit_code == 0, result.output
     assert pdf.read_bytes().startswith(b"%PDF")
     assert os.listdir(tmp_path) == ["fs.pdf"]
+
+
+def test_widget_files_outside_the_config_folder_only_with_allow_outside_files(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "terms.csv").write_text("key,value\nLock-up,Two quarters exactly\n")
+    folder = tmp_path / "config"
+    folder.mkdir()
+    cfg = folder / "fs.toml"
+    cfg.write_text('[[widgets]]\ntype = "key_value"\ncsv = "../elsewhere/terms.csv"\n')
+    out = tmp_path / "f.html"
+
+    refused = run(STRATEGY, "--config", cfg, "--out", out)
+    assert_one_line_error(refused, "widgets[0].csv", "../elsewhere/terms.csv", "outside the config file's folder")
+    assert not out.exists()
+
+    allowed = run(STRATEGY, "--config", cfg, "--out", out, "--allow-outside-files")
+    assert allowed.exit_code == 0, allowed.output
+    html = out.read_text()
+    assert "Lock-up" in html and "Two quarters exactly" in html

@@ -179,3 +179,25 @@ def test_module_entry_point_one_line_error(tmp_path):
     ]
     assert proc.stdout == ""
     assert not (tmp_path / "out").exists() or os.listdir(tmp_path / "out") == []
+
+
+def test_cumulative_option_and_overflowing_cells(tmp_path):
+    good = tmp_path / "rank.csv"
+    good.write_text("Period,Ret1,Ret2\n2020-01-31,1,2\n2020-02-29,3,1\n2020-03-31,1,4\n2020-04-30,2,1\n")
+    out = run(good, "--cumulative", "compound", "--percent", "--json", "--out-dir", tmp_path / "o")
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    # spreads 1%, -2%, 3%, -1%: funded value 1.01, 0.9898, 1.019494, 1.00929906
+    assert doc["cumulative"] == "compound"
+    assert doc["drawdowns"][0]["depth"] == pytest.approx(0.9898 / 1.01 - 1, abs=1e-12)
+    assert doc["drawdowns"][1]["depth"] == pytest.approx(1.00929906 / 1.019494 - 1, abs=1e-9)
+    refused = run(good, "--cumulative", "compound", "--fraction", "--out-dir", tmp_path / "o2")
+    assert refused.exit_code == 2 and "the spread is -200% on 2020-02-29" in refused.output
+    huge = tmp_path / "huge.csv"
+    huge.write_text("Period,Ret1,Ret2\n" + "".join(f"2020-{m:02d}-28,-1e308,1e308\n" for m in range(1, 13)))
+    bad = run(huge, "--fraction", "--out-dir", tmp_path / "h")
+    assert bad.exit_code == 2
+    lines = [ln for ln in bad.output.splitlines() if ln.startswith("pvr: error:")]
+    assert len(lines) == 1 and "Traceback" not in bad.output
+    assert "huge.csv: Ret2 - Ret1 overflows on 2020-01-28" in lines[0]
+    assert not (tmp_path / "h" / "inversion_episodes.csv").exists()

@@ -98,3 +98,19 @@ def test_ingest_registers_zipline_extension(zipline_root):
     assert text.count("pvr_plugin.adapters.extension") == 1
     pvr("ingest")  # idempotent: the line is not added twice
     assert (Path(zipline_root) / "extension.py").read_text().count("pvr_plugin.adapters.extension") == 1
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_demo_wiped_out_row_is_na_with_the_reason_and_the_same_pvr(tmp_path):
+    """The $10,000 fixed_shares account goes below zero in 2022: its return statistics are
+    undefined and shown so; its PvR equals the $10,000,000 run's (the same trades)."""
+    proc = pvr("demo")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    rows = {ln.split()[1]: ln.split() for ln in lines if ln.strip().startswith("fixed_shares")}
+    small, big = rows["10,000"], rows["10,000,000"]
+    assert small[4] == big[4] and small[5] == big[5]  # PvR %, PvR %/day
+    assert small[-4:] == ["n/a", "n/a", "n/a", "n/a"]  # sharpe, MaxDD, alpha, beta
+    assert "n/a" not in big
+    note = [ln for ln in lines if ln.strip().startswith("fixed_shares $10,000:")]
+    assert len(note) == 1 and "account value reached -$" in note[0] and " on 2022-" in note[0]

@@ -7,6 +7,7 @@ import pytest
 
 from pvr_plugin.core.factsheet.inputs import slice_range
 from pvr_plugin.core.periods import infer_period
+from pvr_plugin.data.zipline_files import zipline_resource
 from pvr_plugin.store import inputs as fin
 from pvr_plugin.store.inputs import read_risk_free
 from pvr_plugin.errors import PvrInputError
@@ -210,14 +211,36 @@ def test_risk_free_csv_percent_detected(tmp_path):
     assert read_risk_free(small, unit="fraction").yields.iloc[0] == pytest.approx(0.07)
 
 
-def test_auto_risk_free_is_treasury_inside_its_range_and_zero_said_outside(daily):
+def test_auto_risk_free_is_treasury_where_it_covers_and_zero_said_elsewhere(daily):
     inside = fin.prepare_inputs(daily, benchmarks=[])
     assert inside.risk_free.source.startswith("3-month T-bill")
+    # 2017-01-03 to 2018-02: the built-in T-bill ends 2017-03-29; used up to then (plus its
+    # week of grace), zero after, both said in the source and in the coverage
     late = daily.copy()
     late.index = pd.bdate_range("2017-01-03", periods=len(late))
-    outside = fin.prepare_inputs(late, benchmarks=[])
+    partial = fin.prepare_inputs(late, benchmarks=[])
+    source = partial.risk_free.source
+    assert "from 2017-01-03 to 2017-04-05" in source and "zero from 2017-04-06" in source, source
+    rf = partial.risk_free.per_period(late.index, 252)
+    tbill = pd.read_csv(zipline_resource("treasury_curves.csv"), index_col=0)["3month"]
+    tbill.index = pd.to_datetime(tbill.index, utc=True).tz_localize(None).normalize()
+    y = float(tbill.loc[:"2017-02-15"].dropna().iloc[-1])  # the quote in force on 2017-02-15
+    assert y > 0.004  # about half a percent a year then
+    assert rf[late.index.get_loc(pd.Timestamp("2017-02-15"))] == pytest.approx((1 + y) ** (1 / 252) - 1, rel=1e-12)
+    assert (rf[late.index > pd.Timestamp("2017-04-05")] == 0.0).all()
+    cov = partial.risk_free.coverage(late.index)
+    assert cov["dated_to"] == pd.Timestamp("2017-04-05") and cov["fill_yield"] == 0.0
+    assert cov["filled_periods"] == int((late.index > pd.Timestamp("2017-04-05")).sum())
+    # a user's fill rate instead of zero
+    filled = fin.prepare_inputs(late, benchmarks=[], risk_free_fill=0.02)
+    assert filled.risk_free.per_period(late.index[-1:], 252)[0] == pytest.approx(1.02 ** (1 / 252) - 1)
+    # no overlap at all: zero, said
+    later = daily.copy()
+    later.index = pd.bdate_range("2019-01-02", periods=len(later))
+    outside = fin.prepare_inputs(later, benchmarks=[])
     assert outside.risk_free.source.startswith("zero:") and "2017-03-29" in outside.risk_free.source
-    assert outside.risk_free.per_period(late.index, 252).max() == 0.0
+    assert outside.risk_free.per_period(later.index, 252).max() == 0.0
+    # asked for by name, the T-bill must cover the returns
     with pytest.raises(PvrInputError, match="do not cover the returns"):
         fin.prepare_inputs(late, benchmarks=[], risk_free="treasury")
 

@@ -65,7 +65,8 @@ def episodes_by_hand(spread):
 
 def drawdowns_by_hand(spread):
     """Walk the summed curve (starting at 0) and record each underwater stretch."""
-    level, peak_level, peak_at = 0.0, 0.0, None  # None: the starting level
+    # The starting level (0, before the first period) is reported as the first date.
+    level, peak_level, peak_at = 0.0, 0.0, spread.index[0]
     out, current = [], None
     for i, (date, value) in enumerate(spread.items()):
         level += value
@@ -155,7 +156,7 @@ def test_real_quintiles_drawdowns(quintiles, result):
     got = result.to_dict()["drawdowns"]
     assert len(got) == len(expected) > 3
     for g, e in zip(got, expected):
-        assert g["peak"] == (None if e["peak"] is None else e["peak"].date().isoformat())
+        assert g["peak"] == e["peak"].date().isoformat()
         assert g["trough"] == e["trough"].date().isoformat()
         assert g["recovery"] == (None if e["recovery"] is None else e["recovery"].date().isoformat())
         assert g["depth"] == pytest.approx(e["depth"], abs=1e-12)
@@ -270,7 +271,7 @@ def test_every_period_inverted():
     assert ep["mean_spread"] == pytest.approx(-0.065 / 4)
     assert len(res.drawdowns) == 1
     dd = res.to_dict()["drawdowns"][0]
-    assert dd["peak"] is None  # fell from the starting level
+    assert dd["peak"] == "2020-01-31"  # fell from the starting level: the first date
     assert dd["trough"] == "2020-04-30" and dd["recovery"] is None
     assert dd["depth"] == pytest.approx(-0.065)
     assert dd["periods_to_trough"] == 4 and dd["periods_to_recover"] is None
@@ -395,7 +396,7 @@ def test_episodes_and_drawdowns_match_loops(values):
     dd = drawdowns_by_hand(res.spread)
     assert len(dd) == len(res.drawdowns)
     for e, (_, g) in zip(dd, res.drawdowns.iterrows()):
-        assert (pd.isna(g["peak"]) and e["peak"] is None) or g["peak"] == e["peak"]
+        assert g["peak"] == e["peak"]
         assert g["trough"] == e["trough"]
         assert g["depth"] == pytest.approx(e["depth"], abs=1e-12)
         assert g["periods_to_trough"] == e["periods_to_trough"]

@@ -17,6 +17,7 @@ from pvr_plugin.store.run_ledger import RunLedger
 from pvr_plugin.sweep.engine import parameter_table, run_sweep
 from pvr_plugin.sweep.spec import load_spec
 from tests.conftest import REPO as ROOT
+from tests.conftest import assert_one_line_error, run_pvr
 
 pytestmark = pytest.mark.usefixtures("zipline_root")
 PROBE = ROOT / "tests" / "algos" / "sweep_probe.py"
@@ -31,10 +32,10 @@ def spec_file(tmp_path, grid, start="2021-01-04", end="2021-02-26"):
 
 
 def test_local_cluster_results_equal_runs_alone_and_failures_recorded(tmp_path):
-    spec = load_spec(spec_file(tmp_path, {"shares": [3, 8], "mode": ["ok", "raise"]}))
+    spec = load_spec(spec_file(tmp_path, {"shares": [3, 8], "mode": ["ok", "raise", "exit"]}))
     ledger = RunLedger(tmp_path / "runs.sqlite")
     results = run_sweep(spec, workers=2, ledger=ledger)
-    assert len(results) == 4 and ledger.count() == 4
+    assert len(results) == 6 and ledger.count() == 6
     params = results["params"].map(json.loads)
     ok = results[params.map(lambda p: p["mode"] == "ok")]
     assert (ok["status"] == "ok").all()
@@ -49,13 +50,16 @@ def test_local_cluster_results_equal_runs_alone_and_failures_recorded(tmp_path):
     raised = results[params.map(lambda p: p["mode"] == "raise")]
     assert (raised["status"] == "failed").all()
     assert raised["error"].str.contains("RuntimeError: probe asked to fail").all()
+    exited = results[params.map(lambda p: p["mode"] == "exit")]
+    assert len(exited) == 2 and (exited["status"] == "failed").all()
+    assert exited["error"].str.contains(r"AlgorithmExit: .*SystemExit\(3\)").all()
     table = parameter_table(results)
     assert set(table["parameter"]) == {"shares", "mode"}
     assert table.loc[table["parameter"] == "mode", "value"].tolist() == ["ok"]  # only successful runs rank
 
     # resume: the same spec finds its ok runs and retries only the failed ones
     again = run_sweep(spec, workers=1, ledger=ledger)
-    assert ledger.count() == 4 + 2
+    assert ledger.count() == 6 + 4
     assert (again["status"] == "ok").sum() == 2
 
 
@@ -95,6 +99,11 @@ def test_sweep_through_a_separate_scheduler_and_two_workers(tmp_path):
             client.wait_for_workers(2, timeout=60)
             pids = set(client.run(os.getpid).values())
         assert len(pids) == 2 and os.getpid() not in pids  # workers are their own processes
+        # the bundle is checked where the runs would run, before any of them
+        bad = spec_file(tmp_path, {"shares": [2]}).read_text().replace("[grid]", 'bundle = "nope"\n[grid]')
+        (tmp_path / "bad.toml").write_text(bad)
+        refused = run_pvr("sweep", tmp_path / "bad.toml", "--scheduler", address)
+        assert_one_line_error(refused, "unknown bundle 'nope'")
         spec = spec_file(tmp_path, {"shares": [2, 4, 6]})
         proc = subprocess.run([sys.executable, "-m", "pvr_plugin.cli.main", "sweep", str(spec), "--scheduler", address],
                               env=env, capture_output=True, text=True, timeout=300)

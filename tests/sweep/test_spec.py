@@ -80,3 +80,21 @@ def test_cli_rejects_bad_name_in_one_line(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "bogus" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_size_of_a_huge_grid_known_without_listing_it(tmp_path):
+    algo = tmp_path / "many.py"
+    params = ", ".join(f"'{c}': 1" for c in "abcdefghij")
+    algo.write_text(f"PARAMS = {{{params}}}\n\ndef initialize(context):\n    pass\n")
+    grid = "\n".join(f"{c} = {list(range(10))}" for c in "abcdefghij")
+    path = tmp_path / "huge.toml"
+    path.write_text(f'algorithm = "many.py"\nstart = "2021-01-04"\nend = "2021-01-08"\ncapital_base = [1e5, 1e6]\n'
+                    f"[grid]\n{grid}\n")
+    spec = load_spec(path)
+    assert spec.size == 2 * 10 ** 10
+    first = next(spec.iter_combinations())  # the runs come one at a time
+    assert first == {"params": dict.fromkeys("abcdefghij", 0), "capital_base": 1e5}
+    with pytest.raises(PvrInputError, match=r"^the sweep has 20,000,000,000 runs \(2 capital_base x 10 a x .* "
+                                            r"x 10 j\), more than --max-runs 10,000"):
+        spec.check_size()
+    spec.check_size(2 * 10 ** 10)  # allowed when asked for

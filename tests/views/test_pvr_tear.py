@@ -37,7 +37,7 @@ def test_rows_share_the_date_axis_and_draw_the_numbers():
     assert len(axes) == 5
     for ax in axes[1:]:
         assert axes[0].get_shared_x_axes().joined(axes[0], ax)
-    titles = [ax.get_title(loc="left") for ax in axes]
+    titles = [ax.get_title() for ax in axes]
     assert titles[0].startswith("PvR vs returns") and titles[1].startswith("Cash")
     assert titles[2].startswith("Capital at risk") and titles[3].startswith("Gross leverage")
     assert titles[4].startswith("Short exposure")
@@ -53,6 +53,12 @@ def test_rows_share_the_date_axis_and_draw_the_numbers():
     assert isinstance(table, pd.DataFrame) and list(table.columns) == ["value"]
     assert table.loc["pvr_pct", "value"] == pytest.approx(100 * 100 / 1200)
     assert table.loc["max_risk_usd", "value"] == 1200
+    # by hand from hand_frame: cash 1000 -> -200 (cash low), shorts 700 on the last day,
+    # gross leverage then (1300 + 700) / 1100, value 1100 on 1000 (QRet 10 %)
+    assert table.loc["cash_low_usd", "value"] == -200 and table.loc["max_short_usd", "value"] == 700
+    assert table.loc["max_leverage", "value"] == pytest.approx(2000 / 1100)
+    assert table.loc["qret_pct", "value"] == pytest.approx(10.0)
+    assert table.loc["pvr_per_day_pct", "value"] == pytest.approx(100 * 100 / 1200 / 4)
     assert table.loc["days", "value"] == 4 and table.loc["resolution", "value"] == "daily bars"
     assert table.loc["tag", "value"] in fig._suptitle.get_text()
     png = io.BytesIO()
@@ -82,7 +88,7 @@ def test_other_model_and_pyfolio_daily_frame():
     perf = pyfolio_example()
     fig, table = create_pvr_tear_sheet(perf, model="gross", return_fig=True)
     assert table.loc["model", "value"] == "gross"
-    assert "gross model" in fig.axes[2].get_title(loc="left")
+    assert "gross model" in fig.axes[2].get_title()
     returns, positions, _ = extract_rets_pos_txn_from_zipline(perf.copy())
     daily = research.pvr_from_pyfolio(returns, positions)
     fig2, table2 = create_pvr_tear_sheet(daily, return_fig=True)

@@ -135,9 +135,38 @@ def compound_to_dates(returns, dates, period):
     return series[np.isfinite(out)]
 
 
+def _treasury_by_coverage(first, last, dates, fill):
+    """The built-in T-bill where it covers the returns, ``fill`` (annual) elsewhere, said in the source."""
+    tb = read_risk_free(TREASURY)
+    ty = tb.yields.index
+    fill_text = "zero" if fill == 0 else f"{fill:.4%} a year"
+    if tb.covers(first, last):
+        return tb
+    if not tb.overlaps(first, last):
+        return RiskFree(
+            source=(
+                f"{fill_text}: the built-in 3-month T-bill data run {ty[0]:%Y-%m-%d} to {ty[-1]:%Y-%m-%d} "
+                f"and do not cover the returns ({first:%Y-%m-%d} to {last:%Y-%m-%d}); "
+                "pass a constant or a CSV of yields"
+            ),
+            constant=float(fill),
+        )
+    partial = RiskFree(source=tb.source, yields=tb.yields, fill=float(fill))
+    cov = partial.coverage(dates)
+    outside = dates[~partial._dated(dates)]
+    return RiskFree(
+        source=(
+            f"3-month T-bill (built in) from {cov['dated_from']:%Y-%m-%d} to {cov['dated_to']:%Y-%m-%d}, "
+            f"{fill_text} from {outside[0]:%Y-%m-%d} to {outside[-1]:%Y-%m-%d} (the T-bill data end "
+            f"{ty[-1]:%Y-%m-%d}); pass a constant or a CSV of yields to change it"
+        ),
+        yields=tb.yields, fill=float(fill),
+    )
+
+
 def prepare_inputs(returns, benchmarks=DEFAULT_BENCHMARKS, primary=None, risk_free=None, start=None,
                    end=None, period=None, annualization=None, column=None, kind="auto",
-                   unit="auto", risk_free_unit="auto", name=None):
+                   unit="auto", risk_free_unit="auto", name=None, risk_free_fill=0.0):
     """Load, check and align everything the factsheet needs.
 
     Parameters
@@ -162,6 +191,9 @@ def prepare_inputs(returns, benchmarks=DEFAULT_BENCHMARKS, primary=None, risk_fr
         Periods per year, overriding ``period``'s default.
     column, kind, unit : see :func:`read_returns`.
     risk_free_unit : see :func:`read_risk_free`.
+    risk_free_fill : float
+        With the built-in T-bill (``risk_free`` None), the annual yield
+        (fraction) used where the T-bill data do not reach; 0 by default.
     name : str, optional
         Display name of the strategy.
 
@@ -241,19 +273,7 @@ def prepare_inputs(returns, benchmarks=DEFAULT_BENCHMARKS, primary=None, risk_fr
 
     rf = read_risk_free(risk_free, unit=risk_free_unit)
     if rf is None:
-        tb = read_risk_free(TREASURY)
-        if tb.covers(first, last):
-            rf = tb
-        else:
-            ty = tb.yields.index
-            rf = RiskFree(
-                source=(
-                    f"zero: the built-in 3-month T-bill data run {ty[0]:%Y-%m-%d} to {ty[-1]:%Y-%m-%d} "
-                    f"and do not cover the returns ({first:%Y-%m-%d} to {last:%Y-%m-%d}); "
-                    "pass a constant or a CSV of yields"
-                ),
-                constant=0.0,
-            )
+        rf = _treasury_by_coverage(first, last, strat.index, risk_free_fill)
     elif not rf.covers(first, last):
         ty = rf.yields.index
         raise PvrInputError(

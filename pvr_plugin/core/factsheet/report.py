@@ -68,6 +68,7 @@ class FactsheetReport:
     benchmark_reasons: dict
     widgets: list = field(default_factory=list)
     inputs: FactsheetInputs = field(default=None, repr=False)
+    risk_free_coverage: dict = field(default_factory=dict)
 
     @property
     def nan_reasons(self):
@@ -94,6 +95,7 @@ class FactsheetReport:
             "primary_benchmark": self.primary,
             "benchmark_names": list(self.benchmark_names),
             "risk_free_source": self.risk_free_source,
+            "risk_free_coverage": self.risk_free_coverage,
             "notes": list(self.notes),
             "return_statistics": s["return_statistics"].data,
             "risk_statistics": s["risk_statistics"].data,
@@ -178,6 +180,7 @@ def build_report(inputs, widgets=None, top_n=OPTIONS["top_n"].default, confidenc
         name=inputs.name, period=inputs.period, annualization=inputs.annualization,
         start=inputs.start, end=inputs.end, primary=inputs.primary,
         benchmark_names=list(inputs.benchmarks), risk_free_source=inputs.risk_free.source,
+        risk_free_coverage=inputs.risk_free.coverage(inputs.returns.index),
         notes=list(inputs.notes), sections=sections, benchmarks=bench,
         benchmark_reasons=bench_reasons, widgets=requested, inputs=inputs,
     )

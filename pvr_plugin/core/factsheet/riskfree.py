@@ -13,6 +13,7 @@ from pvr_plugin.data import treasury_3m_yields
 from pvr_plugin.errors import PvrInputError
 
 TREASURY = "treasury"
+GRACE_DAYS = 7  # a quote stays in force for a week after the last date
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class RiskFree:
     source: str
     constant: float = None
     yields: pd.Series = field(default=None, repr=False)
+    fill: float = None  # annual yield used outside the dated yields' span (None: none is)
 
     def per_period(self, index, annualization):
         """Per-period risk-free returns on ``index``.
@@ -56,15 +58,53 @@ class RiskFree:
             pos = self.yields.index.searchsorted(index, side="right") - 1
             y = self.yields.to_numpy()[np.clip(pos, 0, None)]
             y[pos < 0] = np.nan
+            if self.fill is not None:
+                y[~self._dated(index)] = self.fill
         return np.power(1.0 + y, 1.0 / annualization) - 1.0
+
+    def _dated(self, index):
+        """Which dates the dated yields cover (a week of grace after the last quote)."""
+        first, last = self.yields.index[0], self.yields.index[-1] + pd.Timedelta(days=GRACE_DAYS)
+        index = pd.DatetimeIndex(index)
+        return np.asarray((index >= first) & (index <= last))
+
+    def coverage(self, index):
+        """Where each rate applies over ``index``, for the page and the JSON.
+
+        Returns
+        -------
+        dict
+            ``dated_from``/``dated_to``: the first and last date of ``index``
+            on which the dated yields apply (None for a constant);
+            ``fill_yield``: the annual yield used elsewhere (None when unused);
+            ``filled_periods``: how many dates of ``index`` it applies to.
+        """
+        index = pd.DatetimeIndex(index)
+        if self.yields is None:
+            return {"dated_from": None, "dated_to": None, "fill_yield": float(self.constant),
+                    "filled_periods": int(len(index))}
+        dated = self._dated(index)
+        inside = index[dated]
+        return {
+            "dated_from": inside[0] if len(inside) else None,
+            "dated_to": inside[-1] if len(inside) else None,
+            "fill_yield": self.fill if (~dated).any() else None,
+            "filled_periods": int((~dated).sum()),
+        }
 
     def covers(self, first, last):
         """True when dated yields exist from ``first`` to ``last`` (a week of grace at the end)."""
         if self.yields is None:
             return True
         return (self.yields.index[0] <= first) and (
-            last <= self.yields.index[-1] + pd.Timedelta(days=7)
+            last <= self.yields.index[-1] + pd.Timedelta(days=GRACE_DAYS)
         )
+
+    def overlaps(self, first, last):
+        """True when some dated yield applies inside ``first`` to ``last``."""
+        if self.yields is None:
+            return True
+        return self.yields.index[0] <= last and first <= self.yields.index[-1] + pd.Timedelta(days=GRACE_DAYS)
 
 
 def _parse_rate(text):
