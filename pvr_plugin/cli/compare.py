@@ -89,8 +89,11 @@ def compare(items, sweep_id, top, model, html, pdf, paper, title, as_json, as_cs
     """
     from pvr_plugin.store.run_ledger import RunLedger
 
-    if bool(items) == bool(sweep_id):
-        raise PvrInputError("give run ids or files to compare, or --sweep SWEEP_ID (not both)")
+    if not items and not sweep_id:
+        raise PvrInputError("Missing argument 'RUN_ID_OR_FILE...': give run ids or files to compare, "
+                            "or --sweep SWEEP_ID")
+    if items and sweep_id:
+        raise PvrInputError("give run ids or files to compare, or --sweep SWEEP_ID, not both")
     if as_json and as_csv:
         raise PvrInputError("choose one of --json and --csv")
     _check_outputs(html, pdf)

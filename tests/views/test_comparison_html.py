@@ -119,6 +119,7 @@ def test_pvr_compare_writes_the_report(two_runs, tmp_path, pvr_home):
     # refusals before any work: suffix, missing folder, nothing to compare, an unknown sweep
     assert_one_line_error(run_pvr("compare", run_id, "--html", tmp_path / "x.txt"), "--html", ".html")
     assert_one_line_error(run_pvr("compare", run_id, "--pdf", tmp_path / "no" / "r.pdf"), "--pdf", "does not exist")
-    assert_one_line_error(run_pvr("compare"), "--sweep")
+    assert_one_line_error(run_pvr("compare"), "Missing argument", "--sweep")
+    assert_one_line_error(run_pvr("compare", run_id, "--sweep", "sw-1"), "not both")
     assert_one_line_error(run_pvr("compare", "--sweep", "sw-nope"), "no runs of sweep 'sw-nope'")
     assert not (tmp_path / "x.txt").exists()
