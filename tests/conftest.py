@@ -43,6 +43,21 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_HOME, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def shipped_sweep(zipline_root, tmp_path_factory):
+    """``pvr sweep strategies/long_short_sweep.toml`` run once (2 workers): (ledger path, stdout).
+
+    Tests that write to the ledger copy it first.
+    """
+    home = tmp_path_factory.mktemp("shipped-sweep")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pvr_plugin.cli.main", "sweep", str(STRATEGIES / "long_short_sweep.toml"),
+         "--workers", "2"], capture_output=True, text=True, cwd=REPO,
+        env={**os.environ, "PVR_HOME": str(home)}, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return home / "runs.sqlite", proc.stdout
+
+
 @pytest.fixture(autouse=True)
 def pvr_home(tmp_path, monkeypatch):
     """Each test gets an empty PVR_HOME (run ledger), inherited by its subprocesses."""

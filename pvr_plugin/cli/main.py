@@ -23,7 +23,7 @@ SUBCOMMANDS = {
     "inversions": ("pvr_plugin.cli.inversions", "inversions"),
     "factsheet": ("pvr_plugin.cli.factsheet", "factsheet"),
     "runs": ("pvr_plugin.cli.runs", "runs"),
-    "compare": ("pvr_plugin.cli.runs", "compare"),
+    "compare": ("pvr_plugin.cli.compare", "compare"),
     "sweep": ("pvr_plugin.cli.sweep", "sweep"),
 }
 

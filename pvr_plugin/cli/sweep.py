@@ -42,17 +42,17 @@ def sweep(spec_file, params, workers, scheduler, dry_run, max_runs, partitions, 
 
         click.echo(validation_json(validation, results, parameter_table(results)))
         return
-    cols = [c for c in ("run_id", "status", "params", "pvr_per_day_pct", "pvr_pct", "qret_pct", "max_risk_usd", "tag", "error")
-            if c in results.columns]
-    click.echo(results[cols].to_string(index=False))
-    click.echo("\nparameter values by mean PvR %/day:")
-    click.echo(parameter_table(results).to_string(index=False))
+    from pvr_plugin.views.sweep_views import effects_text, runs_text
+
+    click.echo(runs_text(results))
+    click.echo("\n" + effects_text(results))
     from pvr_plugin.views.overfit_text import validation_lines
 
     click.echo("")
     for line in validation_lines(validation):
         click.echo(line)
     click.echo(f"\nlist again with: pvr runs --sweep {spec.sweep_id}")
+    click.echo(f"report page: pvr compare --sweep {spec.sweep_id} --html report.html")
 
 
 def _run(spec_file, params, workers, scheduler, dry_run, max_runs, partitions, as_json, last):

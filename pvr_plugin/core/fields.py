@@ -10,6 +10,7 @@ carries these figures is derived from :data:`QUANTITIES`:
 * the names ``pvr(record=...)`` records,
 * the run ledger's figure columns,
 * the per-day frame of finished runs (:func:`pvr_plugin.core.research.pvr_from_perf`),
+* the per-session series the run ledger keeps of every run (:mod:`pvr_plugin.store.series`),
 * the labels and number formats of the log lines and text tables.
 
 Names users see stay as they were when the carriers were written by hand:
@@ -69,6 +70,8 @@ class Quantity:
         Held in a run's summary.
     summary_name : str, optional
         Attribute name in the summary when it is not ``name``.
+    series : bool
+        Kept per session in the run ledger (:mod:`pvr_plugin.store.series`).
     """
 
     name: str
@@ -85,6 +88,7 @@ class Quantity:
     daily: bool = False
     summary: bool = False
     summary_name: str = None
+    series: bool = False
 
     @property
     def header(self):
@@ -108,11 +112,11 @@ QUANTITIES = (
     _q("risk_model", "text", "model", "Risk model", "the risk model PvR divides by",
        column="risk_model", ledger="TEXT", summary=True, summary_name="model"),
     _q("pvr_pct", "pct", "PvR", "PvR", "100 * (value - start) / max risk; NaN while max risk is 0",
-       ".2f", record="PvR", column="pvr_pct", ledger="REAL", day=True, daily=True, summary=True),
+       ".2f", record="PvR", column="pvr_pct", ledger="REAL", day=True, daily=True, summary=True, series=True),
     _q("pvr_per_day_pct", "pct_per_day", "PvR", "PvR per day", "PvR divided by the sessions so far",
        ".4f", column="pvr_per_day_pct", ledger="REAL", day=True, daily=True, summary=True),
     _q("qret_pct", "pct", "QRet", "Returns", "100 * (value - start) / start, the platform's return",
-       ".2f", record="QRet", column="qret_pct", ledger="REAL", day=True, daily=True, summary=True),
+       ".2f", record="QRet", column="qret_pct", ledger="REAL", day=True, daily=True, summary=True, series=True),
     _q("cagr", "frac", "CAGR", "CAGR", "(value / start) ** (252 / days) - 1; NaN when undefined",
        ".3f", ledger="REAL", day=True, daily=True, summary=True),
     _q("alpha", "frac", "alpha", "Alpha", "annualised alpha against the benchmark",
@@ -124,13 +128,13 @@ QUANTITIES = (
     _q("max_drawdown", "frac", "MaxDD", "Max drawdown", "deepest fall of the account value from its peak (<= 0)",
        ".3f", ledger="REAL", summary=True),
     _q("cash_low_usd", "usd", "CshLw", "Cash low", "lowest cash seen, capped at the starting capital",
-       ",.0f", record="CashLow", column="cash_low_usd", ledger="REAL", day=True, daily=True, summary=True),
+       ",.0f", record="CashLow", column="cash_low_usd", ledger="REAL", day=True, daily=True, summary=True, series=True),
     _q("max_short_usd", "usd", "MxShrt", "Max short", "largest short book seen, shown positive",
-       ",.0f", record="MxShrt", column="max_short_usd", ledger="REAL", day=True, daily=True, summary=True),
+       ",.0f", record="MxShrt", column="max_short_usd", ledger="REAL", day=True, daily=True, summary=True, series=True),
     _q("max_risk_usd", "usd", "MxRisk", "Max risk", "running maximum of the risk model's capital at risk",
-       ",.0f", record="MxRisk", column="max_risk_usd", ledger="REAL", day=True, daily=True, summary=True),
+       ",.0f", record="MxRisk", column="max_risk_usd", ledger="REAL", day=True, daily=True, summary=True, series=True),
     _q("max_leverage", "ratio", "MxLv", "Max leverage", "highest gross leverage seen",
-       ".2f", record="MxLv", column="max_gross_leverage", ledger="REAL", day=True, daily=True, summary=True),
+       ".2f", record="MxLv", column="max_gross_leverage", ledger="REAL", day=True, daily=True, summary=True, series=True),
     _q("days", "count", "days", "Days", "trading sessions so far",
        "d", ledger="INTEGER", day=True, daily=True, summary=True),
     _q("resolution", "text", "resolution", "Resolution",
@@ -144,7 +148,7 @@ QUANTITIES = (
     _q("start_usd", "usd", "capital", "Starting capital", "starting capital (or manual cash)",
        ",.0f", summary=True),
     _q("value_usd", "usd", "Value", "Portfolio value", "cash + long + short",
-       ",.0f", day=True, daily=True, summary=True),
+       ",.0f", day=True, daily=True, summary=True, series=True),
     _q("pnl_usd", "usd", "PnL", "Profit and loss", "value - start",
        ",.0f", record="PnL", day=True, daily=True, summary=True),
     _q("first_day", "date", "from", "First session", "first session of the run", summary=True),
@@ -152,17 +156,19 @@ QUANTITIES = (
     _q("pvr_avg_pct", "pct", "PvRAvg", "PvR average", "mean of the end-of-day PvR values",
        ".2f", record="PvRAvg", day=True, summary=True),
     _q("cash_usd", "usd", "Cash", "Cash", "cash at the bar",
-       ",.0f", record="Cash", day=True, daily=True),
+       ",.0f", record="Cash", day=True, daily=True, series=True),
     _q("long_usd", "usd", "Long", "Long book", "dollar value of the long positions",
-       ",.0f", day=True, daily=True),
+       ",.0f", day=True, daily=True, series=True),
     _q("short_usd", "usd", "Shrt", "Short book", "dollar value of the short positions (<= 0, zipline's sign)",
-       ",.0f", record="Shorts", record_sign=-1.0, day=True, daily=True),
+       ",.0f", record="Shorts", record_sign=-1.0, day=True, daily=True, series=True),
     _q("leverage", "ratio", "Lv", "Gross leverage", "(long - short) / value",
-       ".2f", record="Lv", day=True, daily=True),
+       ".2f", record="Lv", day=True, daily=True, series=True),
     _q("risk_usd", "usd", "Risk", "Risk", "the risk model's capital at risk at the bar",
        ",.0f", record="Risk", day=True, daily=True),
     _q("pvrp_pct", "pct", "PvRp", "PvRp", "PvR under the proportional risk model",
        ".2f", record="PvRp", day=True),
+    _q("returns", "frac", "Ret", "Daily return", "the platform's return of the session (zipline's returns column)",
+       ".4f", series=True),
 )
 
 BY_NAME = {q.name: q for q in QUANTITIES}

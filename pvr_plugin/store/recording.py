@@ -17,6 +17,7 @@ from pathlib import Path
 from pvr_plugin.core import research
 from pvr_plugin.core.fields import QUANTITIES
 from pvr_plugin.store.run_ledger import RunLedger
+from pvr_plugin.store.series import session_series
 
 # (ledger column, summary attribute) of each figure, from the field table.
 _FIGURES = tuple((q.name, q.in_summary) for q in QUANTITIES if q.ledger)
@@ -86,15 +87,23 @@ def run_record(result, perf_path=None, sweep_id=None, model=None):
     return row
 
 
+def run_series(result, model=None):
+    """The per-session series the ledger keeps of a finished run
+    (:func:`pvr_plugin.store.series.session_series`), under the recorded summary's risk model."""
+    summary = result_summary(result, model)
+    return session_series(result.perf, start_usd=result.capital_base, model=summary.model)
+
+
 def record_run(result, ledger=None, perf_path=None, sweep_id=None, model=None):
-    """Record a finished run in the ledger; return its ``run_id``.
+    """Record a finished run and its per-session series in the ledger; return its ``run_id``.
 
     ``ledger`` is a :class:`RunLedger` or a path (default
     ``$PVR_HOME/runs.sqlite``). Other arguments as in :func:`run_record`.
     """
     if not isinstance(ledger, RunLedger):
         ledger = RunLedger(ledger)
-    return ledger.record(run_record(result, perf_path=perf_path, sweep_id=sweep_id, model=model))
+    row = run_record(result, perf_path=perf_path, sweep_id=sweep_id, model=model)
+    return ledger.record(row, series=run_series(result, model))
 
 
 def record_failed_run(algorithm, error, ledger=None, params=None, sweep_id=None, bundle=None,

@@ -13,6 +13,8 @@ JSON, ``params_key``, ``sweep_id``, ``bundle``, ``start``, ``end``,
 ``data_frequency``, ``capital_usd``, ``metrics_set``, ``risk_model``), the
 summary figures of :class:`pvr_plugin.core.research.RunSummary`, and
 ``runtime_s`` and ``perf_path`` (the saved performance frame, if any).
+A run recorded with its series also has one row of the ``series`` table
+(:mod:`pvr_plugin.store.series`), written in the same transaction.
 
 Sort and filter arguments are checked against the known columns; values
 reach SQLite as parameters, never as SQL text.
@@ -21,53 +23,23 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import sqlite3
-from datetime import date, datetime, timezone
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from pvr_plugin.core.fields import QUANTITIES
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.store import sweeps as sweeps_table
+from pvr_plugin.store.ledger_columns import (  # noqa: F401  (part of this module's API)
+    COLUMN_NAMES, LEDGER_COLUMNS, STATUSES, TABLE, TYPES as _TYPES, params_key, prepare as _prepare,
+    quote as _quote,
+)
 
-TABLE = "runs"
 LEDGER_FILE = "runs.sqlite"
-STATUSES = ("ok", "failed")
-
-# (name, SQL type). Extend only: new columns go at the end and are nullable,
-# so older ledgers are upgraded in place by ALTER TABLE ADD COLUMN. The run's
-# identity and settings are the ledger's own; its figures (from ``risk_model``
-# to ``tag``) come from the field table, so a new PvR figure is one line there.
-_IDENTITY = (
-    ("run_id", "INTEGER PRIMARY KEY AUTOINCREMENT"),
-    ("created_at", "TEXT NOT NULL"),
-    ("status", "TEXT NOT NULL CHECK (status IN ('ok', 'failed'))"),
-    ("algorithm", "TEXT"),
-    ("algorithm_name", "TEXT"),
-    ("algorithm_sha256", "TEXT"),
-    ("params", "TEXT"),
-    ("params_key", "TEXT"),
-    ("sweep_id", "TEXT"),
-    ("bundle", "TEXT"),
-    ("start", "TEXT"),
-    ("end", "TEXT"),
-    ("data_frequency", "TEXT"),
-    ("capital_usd", "REAL"),
-    ("metrics_set", "TEXT"),
-)
-_AFTER = (
-    ("runtime_s", "REAL"),
-    ("perf_path", "TEXT"),
-    ("error", "TEXT"),
-)
-LEDGER_COLUMNS = _IDENTITY + tuple((q.name, q.ledger) for q in QUANTITIES if q.ledger) + _AFTER
-#: Version of the table's layout, kept in SQLite's ``user_version``. A ledger
+#: Version of the ledger's layout, kept in SQLite's ``user_version``. A ledger
 #: written before versions were kept reads 0 and is upgraded on first write.
-SCHEMA_VERSION = 2
-COLUMN_NAMES = tuple(name for name, _ in LEDGER_COLUMNS)
-_TYPES = {name: sql.split()[0] for name, sql in LEDGER_COLUMNS}
+#: 3: the ``series`` and ``sweeps`` tables.
+SCHEMA_VERSION = 3
 _INDEXES = (
     ("runs_by_sweep", ("sweep_id", "params_key")),
     ("runs_by_algorithm", ("algorithm_name",)),
@@ -83,111 +55,6 @@ def pvr_home():
 def default_ledger_path():
     """``$PVR_HOME/runs.sqlite``."""
     return pvr_home() / LEDGER_FILE
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=repr)
-    if isinstance(value, (datetime, date, pd.Timestamp)):
-        return value.isoformat()
-    return str(value)
-
-
-def params_key(params):
-    """Canonical JSON of a parameter dict (sorted keys, no spaces).
-
-    Two dicts with the same items give the same key whatever their order,
-    so a sweep can ask :meth:`RunLedger.has` whether a combination is done.
-    Tuples and lists give the same key.
-    """
-    if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        raise PvrInputError(f"params must be a dict of name -> value, not {type(params).__name__}")
-    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=_json_default)
-
-
-def _quote(name):
-    # Only names from LEDGER_COLUMNS reach here (checked by the callers).
-    return '"' + name + '"'
-
-
-def _text(value, name):
-    if isinstance(value, pd.Timestamp) or isinstance(value, datetime):
-        ts = pd.Timestamp(value)
-        if name in ("start", "end") and ts == ts.normalize():
-            return ts.date().isoformat()
-        return ts.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    return str(value)
-
-
-def _real(value, name):
-    if isinstance(value, bool):
-        raise PvrInputError(f"ledger column {name!r} needs a number, not {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PvrInputError(f"ledger column {name!r} needs a number, not {value!r}") from None
-    return number if math.isfinite(number) else None  # SQLite has no NaN: stored as NULL
-
-
-def _integer(value, name):
-    number = _real(value, name)
-    if number is None:
-        return None
-    if number != int(number):
-        raise PvrInputError(f"ledger column {name!r} needs a whole number, not {value!r}")
-    return int(number)
-
-
-def _prepare(row):
-    """Validate a row dict and turn it into {column: SQLite value}."""
-    if not isinstance(row, dict):
-        raise PvrInputError(f"a ledger row must be a dict, not {type(row).__name__}")
-    unknown = sorted(set(row) - set(COLUMN_NAMES))
-    if unknown:
-        raise PvrInputError(f"unknown ledger column(s) {', '.join(map(str, unknown))}; known: {', '.join(COLUMN_NAMES)}")
-    if "run_id" in row:
-        raise PvrInputError("run_id is assigned by the ledger; leave it out of the row")
-    row = dict(row)
-    row.setdefault("status", "ok")
-    if row["status"] not in STATUSES:
-        raise PvrInputError(f"status must be 'ok' or 'failed', not {row['status']!r}")
-    row.setdefault("created_at", datetime.now(timezone.utc).isoformat(timespec="milliseconds"))
-    params = row.get("params")
-    if isinstance(params, dict) or params is None and "params_key" not in row:
-        row["params"] = params_key(params)
-        row.setdefault("params_key", row["params"])
-    elif isinstance(params, str):
-        try:
-            parsed = json.loads(params)
-        except ValueError:
-            raise PvrInputError(f"params must be a dict or its JSON text, not {params!r}") from None
-        if not isinstance(parsed, dict):
-            raise PvrInputError(f"params must be a JSON object, not {params!r}")
-        row["params"] = params_key(parsed)
-        row.setdefault("params_key", row["params"])
-    elif params is not None:
-        raise PvrInputError(f"params must be a dict or its JSON text, not {type(params).__name__}")
-    if row.get("algorithm") is not None and "algorithm_name" not in row:
-        row["algorithm_name"] = Path(_text(row["algorithm"], "algorithm")).stem
-    out = {}
-    for name, value in row.items():
-        if value is None:
-            out[name] = None
-        elif _TYPES[name] == "REAL":
-            out[name] = _real(value, name)
-        elif _TYPES[name] == "INTEGER":
-            out[name] = _integer(value, name)
-        else:
-            out[name] = _text(value, name)
-    return out
 
 
 class RunLedger:
@@ -244,6 +111,10 @@ class RunLedger:
                 conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN {_quote(name)} {sql_type.split()[0]}")
         for index, cols in _INDEXES:
             conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {TABLE} ({', '.join(map(_quote, cols))})")
+        from pvr_plugin.store import series as series_table  # numpy and pandas: not needed to list runs
+
+        series_table.ensure_table(conn)
+        sweeps_table.ensure_table(conn)
         if version < SCHEMA_VERSION:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -271,7 +142,7 @@ class RunLedger:
 
     # ---------------------------------------------------------- writing
 
-    def record(self, row):
+    def record(self, row, series=None):
         """Add one run; return its ``run_id``.
 
         Parameters
@@ -281,13 +152,49 @@ class RunLedger:
             ``created_at`` are filled in, ``status`` defaults to 'ok', a
             ``params`` dict is stored as JSON and its :func:`params_key`
             added. NaN numbers are stored as NULL.
+        series : pandas.DataFrame or dict, optional
+            The run's per-session series
+            (:func:`pvr_plugin.store.series.session_series`, or its
+            :func:`~pvr_plugin.store.series.encode`).
 
-        One transaction: either the whole row is written or nothing is.
+        One transaction: either the whole row (and its series) is written or nothing is.
         """
-        values = _prepare(row)
-        names = list(values)
-        sql = (f"INSERT INTO {TABLE} ({', '.join(map(_quote, names))}) "
-               f"VALUES ({', '.join('?' for _ in names)})")
+        return self.record_many([(row, series)])[0]
+
+    def record_many(self, items):
+        """Add several runs in one transaction; return their ``run_id`` values.
+
+        ``items`` holds ``(row, series)`` pairs as :meth:`record` takes them
+        (``series`` may be None). All are checked before anything is written.
+        """
+        from pvr_plugin.store import series as series_table
+
+        prepared = []
+        for row, series in items:
+            if series is not None and not isinstance(series, dict):
+                series = series_table.encode(series)
+            prepared.append((_prepare(row), series))
+
+        def work(conn):
+            ids = []
+            for values, series in prepared:
+                names = list(values)
+                sql = (f"INSERT INTO {TABLE} ({', '.join(map(_quote, names))}) "
+                       f"VALUES ({', '.join('?' for _ in names)})")
+                run_id = conn.execute(sql, [values[n] for n in names]).lastrowid
+                if series is not None:
+                    series_table.insert(conn, run_id, series)
+                ids.append(int(run_id))
+            return ids
+
+        return self.write(work)
+
+    def write(self, work):
+        """Run ``work(connection)`` in one write transaction on the current layout; return its result.
+
+        The ledger (and its folder) is created or migrated first; any error
+        rolls everything back.
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -298,13 +205,13 @@ class RunLedger:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 self._ensure_schema(conn)
-                cursor = conn.execute(sql, [values[n] for n in names])
+                result = work(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            return int(cursor.lastrowid)
+            return result
         except sqlite3.DatabaseError as exc:
             raise PvrInputError(f"cannot write to the run ledger {self.path}: {exc}") from None
         finally:
@@ -334,6 +241,14 @@ class RunLedger:
         pandas.DataFrame
             Columns :data:`COLUMN_NAMES`; ``params`` is the JSON text.
         """
+        return rows_frame(*self.query_rows(algorithm, sweep_id, status, sort, descending, limit))
+
+    def query_rows(self, algorithm=None, sweep_id=None, status=None, sort="pvr_per_day_pct",
+                   descending=True, limit=None):
+        """:meth:`query`'s rows as SQLite gives them: ``(column names, list of tuples)``.
+
+        No pandas: what a command that only lists runs needs.
+        """
         if sort not in COLUMN_NAMES:
             raise PvrInputError(f"unknown sort column {sort!r}; choose one of {', '.join(COLUMN_NAMES)}")
         order_col = _quote(COLUMN_NAMES[COLUMN_NAMES.index(sort)])
@@ -359,20 +274,20 @@ class RunLedger:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {order_col} IS NULL, {order_col} {'DESC' if descending else 'ASC'}, run_id ASC"
         if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+            if isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1:
                 raise PvrInputError(f"limit must be a positive whole number, not {limit!r}")
             sql += " LIMIT ?"
             args.append(int(limit))
         conn = self._reader()
         if conn is None:
-            return _frame([], COLUMN_NAMES)
+            return list(COLUMN_NAMES), []
         try:
             cursor = conn.execute(sql, args)
             names = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
         finally:
             conn.close()
-        return _frame(rows, names)
+        return names, rows
 
     def get(self, run_id):
         """One run as a dict (``params`` parsed; missing numbers NaN)."""
@@ -402,7 +317,7 @@ class RunLedger:
             out["params"] = json.loads(out["params"])
         return out
 
-    def has(self, sweep_id, params_key, status="ok"):
+    def has(self, sweep_id, params_key, status="ok"):  # noqa: F811  (the argument, not the function)
         """Is a run of this sweep with this :func:`params_key` recorded?
 
         By default only successful runs count, so a resumed sweep retries the
@@ -447,7 +362,10 @@ def _table_columns(conn, path):
     return have
 
 
-def _frame(rows, names):
+def rows_frame(names, rows):
+    """Rows of :meth:`RunLedger.query_rows` as :meth:`RunLedger.query`'s DataFrame."""
+    import pandas as pd
+
     frame = pd.DataFrame.from_records(rows, columns=list(names))
     frame = frame.reindex(columns=list(COLUMN_NAMES))
     for name in COLUMN_NAMES:

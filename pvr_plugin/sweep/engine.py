@@ -5,15 +5,16 @@ One process per run: each combination is a Dask task on a worker process
 existing cluster given by its scheduler address). What is shipped to a worker
 is small: the algorithm's text, its parameters, dates, capital and bundle
 name. Workers need this package installed and the bundle ingested; they open
-the bundle themselves and return the run's headline figures and its compact
-per-session series (:func:`pvr_plugin.sweep.series.run_series`).
+the bundle themselves and return the run's headline figures and its per-session
+series, compressed as the ledger keeps it (:func:`pvr_plugin.store.series.encode`).
 
 Only this coordinating process writes the run ledger, one transaction per
-finished run, as runs finish: killing the sweep (or a worker) loses no finished
-run, and rerunning the same spec skips every combination already recorded as
-``ok``. A run that raises is recorded as ``failed`` with its error and does not
-stop the others; a run whose worker dies is retried once, then recorded as
-failed.
+finished run (its row and its series), as runs finish: killing the sweep (or a
+worker) loses no finished run, and rerunning the same spec skips every
+combination already recorded as ``ok``. A run that raises is recorded as
+``failed`` with its error and does not stop the others; a run whose worker dies
+is retried once, then recorded as failed. The spec itself is recorded too
+(:mod:`pvr_plugin.sweep.recorded`), so a sweep's report can be made from its id.
 
 Limits: a sweep of more than ``max_runs`` runs (default 10,000) is refused
 before anything starts, its settings are checked before any run (see
@@ -30,7 +31,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pvr_plugin.sweep.series import save_series, series_folder
 from pvr_plugin.sweep.spec import MAX_RUNS, run_key
 
 # Dask gives up on a task whose worker died more than this many times. We set
@@ -48,14 +48,14 @@ def run_combination(algorithm_path, source, start, end, data_frequency, bundle, 
     """The task a worker runs: one backtest, returned as a flat dict (never raises).
 
     A successful run's dict is its ledger row plus ``series``, the run's
-    per-session series (:func:`pvr_plugin.sweep.series.run_series`).
+    per-session series as the ledger stores it (:func:`pvr_plugin.store.series.encode`).
     """
     t0 = time.perf_counter()
     try:
         from pvr_plugin.adapters.runner import run_file
         from pvr_plugin.quiet import quiet_library_warnings
-        from pvr_plugin.store.recording import run_record
-        from pvr_plugin.sweep.series import run_series
+        from pvr_plugin.store.recording import run_record, run_series
+        from pvr_plugin.store.series import encode
 
         quiet_library_warnings()
 
@@ -66,7 +66,7 @@ def run_combination(algorithm_path, source, start, end, data_frequency, bundle, 
         )
         row = run_record(result)
         row["status"] = "ok"
-        row["series"] = run_series(result.perf, result.capital_base)
+        row["series"] = encode(run_series(result))
     except Exception as exc:  # recorded, not raised: one bad combination must not stop a sweep
         row = {
             "status": "failed",
@@ -199,6 +199,7 @@ def run_sweep(spec, workers=None, scheduler=None, ledger=None, on_progress=None,
     from distributed import as_completed
 
     from pvr_plugin.store.run_ledger import RunLedger
+    from pvr_plugin.sweep.recorded import record_spec
     from pvr_plugin.sweep.spec import check_data
 
     spec.check_size(max_runs, "max_runs")
@@ -206,6 +207,7 @@ def run_sweep(spec, workers=None, scheduler=None, ledger=None, on_progress=None,
         check_data(spec)
     ledger = ledger or RunLedger()
     sweep_id = spec.sweep_id
+    record_spec(ledger, spec)
     done = _done_keys(ledger, sweep_id)  # every ok run of this sweep id is one of its combinations
     pending = (c for c in spec.iter_combinations() if run_key(c) not in done)  # listed as they are handed out
     progress = Progress(total=spec.size, skipped=len(done), started=time.perf_counter())
@@ -267,19 +269,17 @@ def run_sweep(spec, workers=None, scheduler=None, ledger=None, on_progress=None,
 
 
 def _record(ledger, spec, sweep_id, sha, combo, row):
-    """One finished run into the ledger (its series first: a recorded run has its series)."""
+    """One finished run into the ledger, with its series in the same transaction."""
     for key in ("traceback", "worker_pid", "task_s"):
         row.pop(key, None)
     series = row.pop("series", None)
-    if series is not None:
-        save_series(series_folder(ledger.path, sweep_id), run_key(combo), series)
     ledger.record({
         **row,
         "algorithm": spec.algorithm, "algorithm_sha256": sha,
         "params": combo["params"], "params_key": run_key(combo), "sweep_id": sweep_id,
         "bundle": spec.bundle, "start": spec.start, "end": spec.end,
         "data_frequency": spec.data_frequency, "capital_usd": combo["capital_base"],
-    })
+    }, series=series)
 
 
 def parameter_table(results):

@@ -1,9 +1,12 @@
-"""Per-session series of a sweep's runs: what a worker returns, windows of it, where it is kept.
+"""Per-session series of a sweep's runs: what a worker returns, and windows of it.
 
-A run's series (:func:`run_series`) is one dict: the arrays of
-:data:`ARRAY_KEYS`, one entry per session, and the scalars of
-:data:`SCALAR_KEYS`. It is what the out-of-sample split and the overfitting
-statistics need, and small (about 25 kB for 1.5 years of daily sessions).
+A run's series is the frame the run ledger keeps of every recorded run
+(:func:`pvr_plugin.store.series.session_series`: account value, cash, long
+and short books, the platform's returns, PvR and its running extremes, one
+row per session): a worker returns it with the run's row and the coordinator
+records both in one transaction, so a resumed sweep has the series of its
+earlier runs too. It is what the out-of-sample split and the overfitting
+statistics need.
 
 Windows (:func:`window_figures`). A window's figures come from the same
 run's series, cut at the window's first and last session, with PvR's account
@@ -27,18 +30,10 @@ The extremes of a window are end-of-day values (the run's recorded intraday
 extremes are running values from the run's start and cannot restart). In
 daily backtests the two agree; in minute backtests a window's max risk can be
 lower than the intraday one, so its PvR can be higher than the headline.
-
-Storage. Until the run ledger keeps series, the coordinator keeps each run's
-series next to the ledger, ``<ledger folder>/sweep-series/<sweep id>/<hash of
-params_key>.npz`` (plain numpy arrays, no pickle), written before the ledger
-row, atomically, so a resumed sweep has the series of its earlier runs too.
 """
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,23 +41,11 @@ import pandas as pd
 from pvr_plugin.core import research, stats
 from pvr_plugin.core.overfit import risked_returns
 from pvr_plugin.errors import PvrInputError
-
-ARRAY_KEYS = (
-    "session",        # datetime64[ns], the session's date
-    "value_usd",      # account value at the close
-    "cash_usd",       # cash at the close
-    "long_usd",       # long book at the close
-    "short_usd",      # short book at the close (<= 0, zipline's sign)
-    "returns",        # the platform's daily return (fraction), from the capital base on day one
-    "pvr_pct",        # the run's own PvR (intraday where the pvr metrics set ran), NaN without it
-    "max_risk_usd",   # the run's own running max risk, NaN without it
-)
-SCALAR_KEYS = ("start_usd", "risk_model")
-SERIES_FOLDER = "sweep-series"
+from pvr_plugin.store.series import session_series
 
 
 def run_series(perf, start_usd):
-    """The compact per-session series of one finished run (see the module notes).
+    """The per-session series of one finished run (the frame the ledger keeps).
 
     Parameters
     ----------
@@ -73,32 +56,10 @@ def run_series(perf, start_usd):
 
     Returns
     -------
-    dict
-        :data:`ARRAY_KEYS` -> numpy arrays, :data:`SCALAR_KEYS` -> scalars.
+    pandas.DataFrame
+        See :func:`pvr_plugin.store.series.session_series`.
     """
-    index = pd.DatetimeIndex(perf.index)
-    if index.tz is not None:
-        index = index.tz_convert("UTC").tz_localize(None)
-    n = len(perf)
-
-    def column(name):
-        if name not in perf.columns:
-            return np.full(n, np.nan)
-        return pd.to_numeric(perf[name], errors="coerce").to_numpy(dtype=float)
-
-    value = column("portfolio_value")
-    return {
-        "session": index.normalize().to_numpy(dtype="datetime64[ns]"),
-        "value_usd": value,
-        "cash_usd": column("ending_cash"),
-        "long_usd": column("long_value"),
-        "short_usd": column("short_value"),
-        "returns": column("returns"),
-        "pvr_pct": column("pvr_pct"),
-        "max_risk_usd": column("max_risk_usd"),
-        "start_usd": float(start_usd),
-        "risk_model": research.frame_model(perf),
-    }
+    return session_series(perf, start_usd=start_usd)
 
 
 # ------------------------------------------------------------------ windows
@@ -120,8 +81,9 @@ def window_figures(series, first=None, last=None):
 
     Parameters
     ----------
-    series : dict
-        From :func:`run_series`.
+    series : pandas.DataFrame
+        From :func:`run_series`, or as the run ledger keeps it
+        (:func:`pvr_plugin.store.series.read_series`).
     first, last : date-like, optional
         Inclusive; default the run's first and last session.
 
@@ -135,7 +97,7 @@ def window_figures(series, first=None, last=None):
         per-session ``returns`` (fractions, the platform's) and ``risked``
         (:func:`pvr_plugin.core.overfit.risked_returns`) arrays.
     """
-    sessions = series["session"]
+    sessions = series.index.to_numpy(dtype="datetime64[ns]")
     lo = sessions[0] if first is None else np.datetime64(pd.Timestamp(first).normalize(), "ns")
     hi = sessions[-1] if last is None else np.datetime64(pd.Timestamp(last).normalize(), "ns")
     where = np.flatnonzero((sessions >= lo) & (sessions <= hi))
@@ -144,19 +106,21 @@ def window_figures(series, first=None, last=None):
         return _empty_window(iso(lo), iso(hi), "no sessions of the run in this window")
     a, b = int(where[0]), int(where[-1]) + 1
     first_s, last_s = iso(sessions[a]), iso(sessions[b - 1])
-    start = series["start_usd"] if a == 0 else float(series["value_usd"][a - 1])
+    cols = {name: series[name].to_numpy(dtype=float) for name in
+            ("value_usd", "cash_usd", "long_usd", "short_usd", "returns")}
+    start = float(series.attrs["start_usd"]) if a == 0 else float(cols["value_usd"][a - 1])
     if not (math.isfinite(start) and start > 0):
         return _empty_window(first_s, last_s, f"the account value before the window is {start:g}: "
                                               "no capital to restart from", b - a)
     frame = pd.DataFrame({
-        "ending_cash": series["cash_usd"][a:b], "long_value": series["long_usd"][a:b],
-        "short_value": series["short_usd"][a:b], "portfolio_value": series["value_usd"][a:b],
+        "ending_cash": cols["cash_usd"][a:b], "long_value": cols["long_usd"][a:b],
+        "short_value": cols["short_usd"][a:b], "portfolio_value": cols["value_usd"][a:b],
     }, index=pd.DatetimeIndex(sessions[a:b]))
     try:
-        daily = research.pvr_from_perf(frame, model=series["risk_model"], start_usd=start, resolution="end_of_day")
+        daily = research.pvr_from_perf(frame, model=series.attrs["risk_model"], start_usd=start, resolution="end_of_day")
     except PvrInputError as exc:
         return _empty_window(first_s, last_s, str(exc), b - a)
-    returns = np.asarray(series["returns"][a:b], dtype=float)
+    returns = cols["returns"][a:b]
     last_row = daily.iloc[-1]
     out = {
         "first": first_s, "last": last_s, "sessions": b - a, "start_usd": start,
@@ -168,50 +132,3 @@ def window_figures(series, first=None, last=None):
     if not math.isfinite(out["pvr_pct"]):
         out["reason"] = "nothing was at risk in this window: PvR is undefined"
     return out
-
-
-# ------------------------------------------------------------------ storage
-
-
-def series_folder(ledger_path, sweep_id):
-    """Where a sweep's series are kept: next to the run ledger file."""
-    return Path(ledger_path).parent / SERIES_FOLDER / str(sweep_id)
-
-
-def _file(folder, params_key):
-    return Path(folder) / (hashlib.sha256(params_key.encode("utf-8")).hexdigest()[:20] + ".npz")
-
-
-def save_series(folder, params_key, series):
-    """Write one run's series atomically (a temporary file, then a rename)."""
-    path = _file(folder, params_key)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    arrays = {k: np.asarray(series[k]) for k in ARRAY_KEYS}
-    arrays["start_usd"] = np.asarray(float(series["start_usd"]))
-    arrays["risk_model"] = np.asarray(str(series["risk_model"]))
-    arrays["params_key"] = np.asarray(params_key)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise PvrInputError(f"cannot write the sweep's series under {path.parent}: {exc}") from None
-
-
-def load_series(folder, params_key):
-    """One run's series, or None when it was not kept (or is unreadable)."""
-    path = _file(folder, params_key)
-    if not path.is_file():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["params_key"]) != params_key:
-                return None
-            out = {k: data[k] for k in ARRAY_KEYS}
-            out["start_usd"] = float(data["start_usd"])
-            out["risk_model"] = str(data["risk_model"])
-    except (OSError, KeyError, ValueError):
-        return None
-    lengths = {len(out[k]) for k in ARRAY_KEYS}
-    return out if len(lengths) == 1 and lengths != {0} else None

@@ -1,7 +1,7 @@
 """Is the sweep's winner real? Out-of-sample ranks, PBO and deflated ratios of a sweep.
 
-:func:`validate_sweep` reads each variant's per-session series (kept by the
-sweep next to the run ledger, :mod:`pvr_plugin.sweep.series`) and returns a
+:func:`validate_sweep` reads each variant's per-session series (kept in the
+run ledger with its row, :mod:`pvr_plugin.store.series`) and returns a
 :class:`SweepValidation`:
 
 * for each in-sample / out-of-sample fold of the spec
@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from pvr_plugin.core import overfit
-from pvr_plugin.sweep.series import load_series, series_folder, window_figures
+from pvr_plugin.store.series import read_series
+from pvr_plugin.sweep.series import window_figures
 from pvr_plugin.sweep.spec import run_key
 
 WINDOW_COLUMNS = ("pvr_per_day_pct", "qret_pct", "sharpe")
@@ -224,7 +225,7 @@ def validate_sweep(spec, results, ledger=None, partitions=overfit.DEFAULT_PARTIT
     results : pandas.DataFrame
         The sweep's ledger rows (what :func:`pvr_plugin.sweep.engine.run_sweep` returns).
     ledger : RunLedger, optional
-        Where the series are kept (next to it); default the run ledger under ``$PVR_HOME``.
+        Where the series are kept; default the run ledger under ``$PVR_HOME``.
     partitions : int
         CSCV's number of blocks S (even, 2..20).
 
@@ -235,16 +236,17 @@ def validate_sweep(spec, results, ledger=None, partitions=overfit.DEFAULT_PARTIT
     from pvr_plugin.store.run_ledger import RunLedger
 
     ledger = ledger or RunLedger()
-    folder = series_folder(ledger.path, spec.sweep_id)
     combos = spec.combinations()
     several = len(spec.capital_bases) > 1
     rows = _latest_ok(results)
+    kept = read_series(ledger, [int(r["run_id"]) for r in rows.values()],
+                       names=("value_usd", "cash_usd", "long_usd", "short_usd", "returns"))
     found, missing = [], []
     for combo in combos:
         key = run_key(combo)
         if key not in rows:
             continue
-        s = load_series(folder, key)
+        s = kept.get(int(rows[key]["run_id"]))
         if s is None:
             missing.append(variant_label(combo, several))
         else:
@@ -268,7 +270,7 @@ def validate_sweep(spec, results, ledger=None, partitions=overfit.DEFAULT_PARTIT
     returns, risked, pvr_per_day = _selection_matrices(series, labels, first, last)
     winner = labels[int(np.nanargmax(pvr_per_day))] if np.isfinite(pvr_per_day).any() else None
     if series:
-        sess = series[0]["session"]
+        sess = series[0].index.to_numpy(dtype="datetime64[ns]")
         lo = sess[0] if first is None else np.datetime64(pd.Timestamp(first), "ns")
         hi = sess[-1] if last is None else np.datetime64(pd.Timestamp(last), "ns")
         selection = (str(pd.Timestamp(lo).date()), str(pd.Timestamp(hi).date()))

@@ -112,6 +112,11 @@ def comparison_frame(items, ledger=None, model=None):
             raise PvrInputError(
                 f"cannot compare a {type(item).__name__}: give run results, frames, run ids or file paths"
             )
+    return ranked(rows)
+
+
+def ranked(rows):
+    """Comparison rows (dicts) as a DataFrame of :data:`COMPARISON_COLUMNS`, best PvR %/day first."""
     frame = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
     frame["days"] = pd.to_numeric(frame["days"], errors="coerce").astype("Int64")
     frame = frame.sort_values("pvr_per_day_pct", ascending=False, na_position="last", kind="mergesort")

@@ -32,8 +32,8 @@ def free_port():
 
 
 @contextlib.contextmanager
-def running_app(args, log_path, timeout_s=120):
-    """Start ``python -m pvr_plugin.app.inversion_app ARGS --port P``; yield (process, url).
+def running_app(args, log_path, timeout_s=120, module="pvr_plugin.app.inversion_app", env=None):
+    """Start ``python -m MODULE ARGS --port P`` (an app's documented command); yield (process, url).
 
     Waits for the server to answer a request that starts no kernel, and stops
     it (its own process group, by id) afterwards.
@@ -41,8 +41,8 @@ def running_app(args, log_path, timeout_s=120):
     port = free_port()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pvr_plugin.app.inversion_app", "--port", str(port), *args],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [sys.executable, "-m", module, "--port", str(port), *args],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + timeout_s

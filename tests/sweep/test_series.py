@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from pvr_plugin.adapters.runner import run_file
-from pvr_plugin.core.research import run_summary
+from pvr_plugin.core.research import pvr_from_perf, run_summary
 from pvr_plugin.data import load_closes
+from pvr_plugin.store.series import SERIES_NAMES, decode
 from pvr_plugin.sweep.engine import run_combination
-from pvr_plugin.sweep.series import ARRAY_KEYS, load_series, run_series, save_series, window_figures
+from pvr_plugin.sweep.series import run_series, window_figures
 from tests.conftest import REPO as ROOT
 
 pytestmark = pytest.mark.usefixtures("zipline_root")
@@ -20,16 +21,19 @@ def test_worker_returns_the_runs_series():
     row = run_combination(str(HOLD), HOLD.read_text(), "2021-01-04", "2021-03-31", "daily", "pvr-demo", "pvr",
                           {"ticker": "AAPL"}, 100_000.0)
     assert row["status"] == "ok"
-    series = row["series"]
+    series = decode(row["series"])  # compressed as the ledger stores it
     alone = run_file(HOLD, start="2021-01-04", end="2021-03-31", capital_base=100_000.0, metrics_set="pvr",
                      params={"ticker": "AAPL"})
-    assert set(ARRAY_KEYS) <= set(series) and series["start_usd"] == 100_000.0
-    assert series["risk_model"] == "cash_or_short"
-    assert len(series["session"]) == len(alone.perf) == 61
-    assert str(series["session"][0])[:10] == "2021-01-04" and str(series["session"][-1])[:10] == "2021-03-31"
+    assert list(series.columns) == list(SERIES_NAMES) and series.attrs["start_usd"] == 100_000.0
+    assert series.attrs["risk_model"] == "cash_or_short" and series.attrs["resolution"] == "daily bars"
+    assert len(series) == len(alone.perf) == 61
+    assert str(series.index[0])[:10] == "2021-01-04" and str(series.index[-1])[:10] == "2021-03-31"
     np.testing.assert_array_equal(series["value_usd"], alone.perf["portfolio_value"].to_numpy())
-    np.testing.assert_array_equal(series["pvr_pct"], alone.perf["pvr_pct"].to_numpy())
-    assert row["pvr_pct"] == pytest.approx(series["pvr_pct"][-1], rel=1e-12)
+    np.testing.assert_array_equal(series["returns"], alone.perf["returns"].to_numpy())
+    np.testing.assert_allclose(series["pvr_pct"], alone.perf["pvr_pct"].to_numpy(), rtol=1e-12)
+    daily = pvr_from_perf(alone.perf, start_usd=100_000.0)
+    np.testing.assert_array_equal(series["pvr_pct"], daily["pvr_pct"].to_numpy())
+    assert row["pvr_pct"] == pytest.approx(series["pvr_pct"].iloc[-1], rel=1e-12)
 
 
 def test_out_of_sample_window_of_a_held_stock_is_the_stocks_return():
@@ -86,17 +90,3 @@ def test_out_of_sample_window_with_shorts_restarts_the_running_maxima():
     # the whole run's max risk (from January) is larger: no restart would give another figure
     assert perf["max_risk_usd"].iloc[-1] > max_risk[-1] * 1.01
     np.testing.assert_allclose(w["risked"], np.diff(value - s, prepend=0.0) / max_risk, rtol=1e-10)
-
-
-def test_series_kept_atomically_and_read_back(tmp_path):
-    run = run_file(HOLD, start="2021-01-04", end="2021-02-26", capital_base=50_000.0, metrics_set="pvr")
-    series = run_series(run.perf, 50_000.0)
-    save_series(tmp_path, '{"ticker":"KO"}', series)
-    assert [p.suffix for p in tmp_path.iterdir()] == [".npz"]  # no temporary file left
-    back = load_series(tmp_path, '{"ticker":"KO"}')
-    for key in ARRAY_KEYS:
-        np.testing.assert_array_equal(back[key], series[key])
-    assert back["start_usd"] == 50_000.0 and back["risk_model"] == series["risk_model"]
-    assert load_series(tmp_path, '{"ticker":"XOM"}') is None
-    next(tmp_path.iterdir()).write_bytes(b"not a numpy file")
-    assert load_series(tmp_path, '{"ticker":"KO"}') is None
