@@ -22,6 +22,7 @@ from pvr_plugin.adapters.run_settings import check_capital, check_params
 from pvr_plugin.core import research
 from pvr_plugin.core.summary import RunSummary
 from pvr_plugin.data import FIRST_SESSION, LAST_SESSION, index_returns
+from pvr_plugin import examples
 from pvr_plugin.errors import PvrInputError
 
 ALGO_FUNCTIONS = ("initialize", "handle_data", "before_trading_start", "analyze")
@@ -64,6 +65,7 @@ def load_algorithm(path, params=None, source=None):
     """
     path = os.fspath(path)
     if source is None:
+        path = examples.resolve(path)  # `pvr run long_short` finds the shipped example
         source = _read_source(path)
     try:
         code = compile(source, path, "exec")
@@ -88,7 +90,8 @@ def _read_source(path):
     if not os.path.isfile(path):
         if os.path.isdir(path):
             raise PvrInputError(f"{path}: is a folder, not an algorithm file")
-        raise PvrInputError(f"algorithm file not found: {path}")
+        shipped = ", ".join(e.name for e in examples.examples() if e.kind == "strategy")
+        raise PvrInputError(f"algorithm file not found: {path} (nor an example strategy: {shipped})")
     try:
         with open(path, "rb") as fh:
             data = fh.read()

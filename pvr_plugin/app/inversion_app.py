@@ -1,8 +1,8 @@
 """The factor-inversion web app: ipywidgets served by Voila, no code shown.
 
-The notebook ``research/inversion_viewer.ipynb`` only builds
-:class:`InversionApp` and displays it; everything else lives here. Start it
-with one command from a source checkout::
+The notebook ``inversion_viewer.ipynb`` (package data, next to this module)
+only builds :class:`InversionApp` and displays it; everything else lives
+here. Start it with one command, from any folder::
 
     python -m pvr_plugin.app.inversion_app --port 8866 [--data-dir DIR]
         [--max-kernels N] [--cull-idle-s S] ...
@@ -31,7 +31,12 @@ import sys
 import warnings
 from pathlib import Path
 
-import ipywidgets as widgets
+from pvr_plugin.extras import exit_without
+
+if __name__ == "__main__":  # served from the command line: say which extra is missing, in one line
+    exit_without("app", "the inversion app", "inversion_app")
+
+import ipywidgets as widgets  # noqa: E402
 
 from pvr_plugin.core.inversion import analyze_inversions, default_rolling_window
 from pvr_plugin.core.periods import infer_periods_per_year
@@ -44,7 +49,7 @@ from pvr_plugin.views.inversion_text import episodes_csv_text, summary_lines
 MAX_UPLOAD_BYTES = 20_000_000
 #: Environment variable naming the folder server-side paths may come from.
 DATA_DIR_ENV = "PVR_INVERSION_DIR"
-NOTEBOOK_NAME = Path("research") / "inversion_viewer.ipynb"
+NOTEBOOK = Path(__file__).with_name("inversion_viewer.ipynb")
 
 _ERROR_STYLE = "color:#b00020;font-weight:bold"
 _OK_STYLE = "color:#1b5e20"
@@ -345,14 +350,12 @@ def main(argv=None):
                         help="Folder server-side paths may be read from (default: $%s; "
                              "none: uploads only)." % DATA_DIR_ENV)
     parser.add_argument("--notebook", default=None,
-                        help=f"The viewer notebook (default: {NOTEBOOK_NAME} of the source "
-                             "checkout or of the current folder).")
+                        help="The viewer notebook (default: the one installed with the package).")
     serve.add_serve_options(parser)
     args = parser.parse_args(argv)
     notebook = _find_notebook(args.notebook)
     if notebook is None:
-        print(f"inversion_app: error: {args.notebook or NOTEBOOK_NAME} not found "
-              "(run from a source checkout or pass --notebook)", file=sys.stderr)
+        print(f"inversion_app: error: {args.notebook or NOTEBOOK} not found", file=sys.stderr)
         return 2
     env = dict(os.environ)
     if args.data_dir:
@@ -369,12 +372,7 @@ def main(argv=None):
 def _find_notebook(given):
     if given:
         return Path(given).resolve() if Path(given).is_file() else None
-    # An editable install or a checkout keeps research/ next to the package; an
-    # installed copy does not, so also look in the current folder.
-    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (root / NOTEBOOK_NAME).is_file():
-            return root / NOTEBOOK_NAME
-    return None
+    return NOTEBOOK if NOTEBOOK.is_file() else None
 
 
 if __name__ == "__main__":

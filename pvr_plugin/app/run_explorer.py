@@ -25,7 +25,12 @@ import os
 import sys
 from pathlib import Path
 
-import ipywidgets as widgets
+from pvr_plugin.extras import exit_without
+
+if __name__ == "__main__":  # served from the command line: say which extra is missing, in one line
+    exit_without("app", "the run explorer", "run_explorer")
+
+import ipywidgets as widgets  # noqa: E402
 import pandas as pd
 
 from pvr_plugin.core.fields import BY_NAME

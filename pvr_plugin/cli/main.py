@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "ingest": ("pvr_plugin.cli.ingest", "ingest"),
     "run": ("pvr_plugin.cli.run", "run"),
     "demo": ("pvr_plugin.cli.run", "demo"),
+    "examples": ("pvr_plugin.cli.examples", "examples"),
     "inversions": ("pvr_plugin.cli.inversions", "inversions"),
     "factsheet": ("pvr_plugin.cli.factsheet", "factsheet"),
     "runs": ("pvr_plugin.cli.runs", "runs"),

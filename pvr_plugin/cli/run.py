@@ -8,7 +8,6 @@ import click
 
 from pvr_plugin.errors import PvrInputError
 
-STRATEGIES_DIR = Path(__file__).resolve().parents[2] / "strategies"
 
 
 def _parse_params(pairs):
@@ -156,8 +155,8 @@ def demo(start, end):
     from pvr_plugin.adapters import bundle, runner
     from pvr_plugin.views import run_report
 
-    if not STRATEGIES_DIR.is_dir():
-        raise PvrInputError(f"example strategies not found at {STRATEGIES_DIR}; run from a source checkout")
+    from pvr_plugin import examples
+
     if bundle.ensure_ingested():
         click.echo("ingested the pvr-demo bundle")
     runs = [
@@ -169,7 +168,7 @@ def demo(start, end):
     for name, capital in runs:
         click.echo(f"running {name}.py with ${capital:,.0f} ...", err=True)
         results.append(runner.run_file(
-            os.fspath(STRATEGIES_DIR / f"{name}.py"), start=start, end=end,
+            os.fspath(examples.strategy_path(name)), start=start, end=end,
             capital_base=capital, metrics_set="pvr",
         ))
     click.echo(run_report.comparison_text(results))

@@ -57,9 +57,13 @@ def sweep(spec_file, params, workers, scheduler, dry_run, max_runs, partitions, 
 
 def _run(spec_file, params, workers, scheduler, dry_run, max_runs, partitions, as_json, last):
     """Check, then run (or list) the sweep; returns (results or None, spec)."""
+    from pvr_plugin import examples
     from pvr_plugin.errors import PvrInputError
+    from pvr_plugin.extras import require
     from pvr_plugin.sweep.spec import load_spec, run_key
 
+    require("sweep", "pvr sweep")
+    spec_file = examples.resolve(spec_file, ".toml")  # `pvr sweep long_short_sweep`: the shipped spec
     _check_partitions(partitions)
     if workers is not None and workers < 1:
         raise PvrInputError(f"--workers must be at least 1, not {workers}")

@@ -38,6 +38,10 @@ import pandas as pd
 from pvr_plugin.core import fields, stats
 from pvr_plugin.core import pvr as core
 from pvr_plugin.core.many import ManyRuns, pvr_many  # noqa: F401  (part of the research API)
+from pvr_plugin.core.perf_frame import (  # noqa: F401  (DAILY_COLUMNS is part of the research API)
+    DAILY_COLUMNS, _check_frame, _check_start, _daily_frame, _numeric,
+)
+from pvr_plugin.core.pyfolio_pvr import calendar_days, pvr_from_pyfolio  # noqa: F401  (part of the research API)
 from pvr_plugin.core.summary import (  # noqa: F401  (RunSummary and tag are part of the research API)
     FIGURE_KEYS, RunSummary, iso_day, tag, undefined_reason, with_figures, without_return_figures,
 )
@@ -49,62 +53,10 @@ _RESOLUTION_ALIASES = {"end_of_day": fields.DAILY_BARS}
 EOD_COLUMNS = ("ending_cash", "long_value", "short_value")
 # The pvr metrics set's running extremes that make a frame "intraday".
 INTRADAY_COLUMNS = tuple(fields.quantity(n).column for n in ("cash_low_usd", "max_short_usd", "max_leverage"))
-#: Columns of the per-day frame (:func:`pvr_from_perf`), from the field table.
-DAILY_COLUMNS = fields.names("daily")
 #: The figures of a run summary (the ledger's and comparison tables' columns).
 SUMMARY_KEYS = FIGURE_KEYS
 # zipline's own cumulative risk figures, read from the last row when present.
 ZIPLINE_RISK_COLUMNS = ("alpha", "beta", "sharpe", "max_drawdown")
-
-
-# ------------------------------------------------------------------ checks
-
-
-def _check_start(start_usd):
-    if isinstance(start_usd, bool) or not isinstance(start_usd, (int, float, np.integer, np.floating)):
-        raise PvrInputError(f"start_usd must be a number of dollars, not {start_usd!r}")
-    value = float(start_usd)
-    if not math.isfinite(value) or value <= 0:
-        raise PvrInputError(f"start_usd must be a positive number of dollars, not {start_usd!r}")
-    return value
-
-
-def _check_frame(frame, what):
-    if not isinstance(frame, pd.DataFrame):
-        raise PvrInputError(f"{what} must be a pandas DataFrame, not {type(frame).__name__}")
-    if len(frame) == 0:
-        raise PvrInputError(f"{what} is empty: no rows")
-    index = frame.index
-    if isinstance(index, pd.DatetimeIndex):
-        if index.has_duplicates:
-            raise PvrInputError(f"{what} has duplicate dates, e.g. {index[index.duplicated()][0]}")
-        if not index.is_monotonic_increasing:
-            raise PvrInputError(f"{what} is not in date order; sort it first")
-    return frame
-
-
-def _numeric(frame, column, what):
-    """A column as a float array; PvrInputError naming the column and a bad value."""
-    series = frame[column]
-    if isinstance(series, pd.DataFrame):
-        raise PvrInputError(f"{what} has more than one {column!r} column")
-    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    if not (numeric or series.dtype == object or pd.api.types.is_string_dtype(series)):
-        raise PvrInputError(f"{what} column {column!r} is not numeric (dtype {series.dtype})")
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise PvrInputError(
-            f"{what} column {column!r} has a missing or non-numeric value {series.iloc[i]!r} at {frame.index[i]}"
-        )
-    return values
-
-
-def _finite(values):
-    """NaN where a value is not finite: the results never hold inf."""
-    values = np.asarray(values, float)
-    return np.where(np.isfinite(values), values, np.nan)
 
 
 # ------------------------------------------------------------------ per day
@@ -157,32 +109,6 @@ def _intraday_ok(perf, model, leverage_limit, start_usd, own_start):
     if model == "margin" and leverage_limit != 1.0:
         return False, "the run recorded margin risk with leverage limit 1.0"
     return True, ""
-
-
-def _daily_frame(index, s, days, cash, long_, short, value, lev, risk, cash_low, max_short,
-                 max_lev, max_risk, resolution, model, leverage_limit):
-    pvr = core.pvr_pct(value, s, max_risk)
-    out = pd.DataFrame({
-        "days": days,
-        "value_usd": value,
-        "pnl_usd": value - s,
-        "cash_usd": cash,
-        "long_usd": long_,
-        "short_usd": short,
-        "leverage": _finite(lev),
-        "risk_usd": _finite(risk),
-        "cash_low_usd": cash_low,
-        "max_short_usd": max_short,
-        "max_leverage": _finite(max_lev),
-        "max_risk_usd": max_risk,
-        "pvr_pct": _finite(pvr),
-        "pvr_per_day_pct": _finite(core.per_day(pvr, days)),
-        "qret_pct": _finite(core.qret_pct(value, s)),
-        "cagr": core.cagr(value, s, days),
-        "resolution": resolution,
-    }, index=index)[list(DAILY_COLUMNS)]
-    out.attrs.update(resolution=resolution, model=model, start_usd=s, leverage_limit=leverage_limit)
-    return out
 
 
 def pvr_from_perf(perf, model="cash_or_short", start_usd=None, leverage_limit=1.0, resolution="auto"):
@@ -313,111 +239,6 @@ def pvr_all_models(perf, models=core.RISK_MODELS, start_usd=None, leverage_limit
     """
     frames = {m: pvr_from_perf(perf, m, start_usd, leverage_limit, resolution) for m in models}
     return pd.concat(frames, axis=1, names=["model", "quantity"])
-
-
-def pvr_from_pyfolio(returns, positions, transactions=None, model="cash_or_short", start_usd=None,
-                     leverage_limit=1.0):
-    """PvR per day from pyfolio's inputs, with no look-ahead and no zipline.
-
-    Parameters
-    ----------
-    returns : pandas.Series
-        Daily returns (fractions), pyfolio's ``returns``; dated with or
-        without a time zone.
-    positions : pandas.DataFrame
-        pyfolio's ``positions``: one column of dollar values per asset
-        (negative for shorts, NaN or 0 when not held) and a ``cash`` column,
-        one row per day of ``returns`` (e.g. from
-        ``pyfolio.utils.extract_rets_pos_txn_from_zipline``). Rows are
-        matched to ``returns`` by calendar day, so a UTC-midnight index
-        matches a naive one. Long book = sum of positive asset values, short
-        book = sum of negative ones, account value = cash + long + short.
-    transactions : pandas.DataFrame, optional
-        pyfolio's ``transactions`` (``amount`` and ``price`` per fill). Taken
-        so pyfolio's three inputs can be passed as they are; they do not
-        change the result: fills give the traded asset's price at the fill,
-        not the prices of the rest of the book between closes, so the
-        extremes stay those at the closes.
-    model, leverage_limit
-        As in :func:`pvr_from_perf`.
-    start_usd : float, optional
-        Starting capital; default the first day's value over ``1 + returns``
-        of that day (the value before the first day).
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`pvr_from_perf`, indexed like ``returns``; resolution
-        ``'daily bars'`` (:data:`pvr_plugin.core.fields.DAILY_BARS`: pyfolio
-        keeps end-of-day positions only).
-    """
-    if isinstance(returns, pd.DataFrame) and returns.shape[1] == 1:
-        returns = returns.iloc[:, 0]
-    if not isinstance(returns, pd.Series):
-        raise PvrInputError(f"returns must be a pandas Series, not {type(returns).__name__}")
-    if len(returns) == 0:
-        raise PvrInputError("returns is empty: no rows")
-    _check_frame(positions, "positions")
-    model = core.check_model(model)
-    if "cash" not in positions.columns:
-        raise PvrInputError("positions has no 'cash' column (pyfolio's positions carry one per day)")
-    _check_transactions(transactions)
-    rets = _numeric(returns.to_frame("returns"), "returns", "returns")
-    days = calendar_days(returns.index, "returns")
-    pos_days = calendar_days(positions.index, "positions", getattr(returns.index, "tz", None))
-    if pos_days.has_duplicates:
-        raise PvrInputError(f"positions has two rows for {pos_days[pos_days.duplicated()][0].date()}")
-    missing = days.difference(pos_days)
-    if len(missing):
-        raise PvrInputError(f"positions has no row for {missing[0].date()} (a date in returns)")
-    pos = positions.iloc[pos_days.get_indexer(days)]
-    cash = _numeric(pos, "cash", "positions")
-    assets = pos.drop(columns="cash")
-    values = np.column_stack([_numeric(assets.fillna(0.0), c, "positions") for c in assets.columns]) \
-        if assets.shape[1] else np.zeros((len(pos), 0))
-    long_ = np.where(values > 0, values, 0.0).sum(axis=1)
-    short = np.where(values < 0, values, 0.0).sum(axis=1)
-    value = cash + long_ + short
-    if start_usd is None:
-        if rets[0] <= -1 or value[0] <= 0:
-            raise PvrInputError("cannot tell the starting capital from the first day; pass start_usd")
-        s = float(value[0] / (1.0 + rets[0]))
-    else:
-        s = _check_start(start_usd)
-    lev = core.gross_leverage(long_, short, value)
-    _, bars = core.advance(core.PvRState(s, model, leverage_limit), cash, long_, short, value, lev)
-    days = np.arange(1, len(pos) + 1)
-    return _daily_frame(returns.index, s, days, cash, long_, short, value, lev, bars.risk_usd,
-                        bars.cash_low_usd, bars.max_short_usd, bars.max_leverage,
-                        bars.max_risk_usd, fields.DAILY_BARS, model, leverage_limit)
-
-
-def calendar_days(index, what, tz=None):
-    """Calendar day of each date label.
-
-    A naive label's own day; a zone-aware one's day in ``tz`` when given
-    (so two aware indexes in different zones are compared in one), else in
-    its own zone. pyfolio's UTC midnights and a naive index of the same
-    sessions give the same days.
-    """
-    if not isinstance(index, pd.DatetimeIndex):
-        try:
-            index = pd.DatetimeIndex(index)
-        except (TypeError, ValueError):
-            raise PvrInputError(f"{what} must be indexed by dates") from None
-    if index.tz is not None:
-        index = (index.tz_convert(tz) if tz is not None else index).tz_localize(None)
-    return index.normalize()
-
-
-def _check_transactions(transactions):
-    if transactions is None:
-        return
-    if not isinstance(transactions, pd.DataFrame):
-        raise PvrInputError(f"transactions must be a pandas DataFrame, not {type(transactions).__name__}")
-    missing = [c for c in ("amount", "price") if c not in transactions.columns]
-    if missing:
-        raise PvrInputError(f"transactions has no {missing[0]!r} column (pyfolio's transactions have amount and price)")
 
 
 def pvr_daily(perf, positions=None, transactions=None, model=None, start_usd=None, leverage_limit=1.0,

@@ -39,6 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from pvr_plugin.adapters.run_settings import check_capital, check_param_names, check_params
+from pvr_plugin import examples
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store.files import read_toml
 from pvr_plugin.sweep.folds import FOLD_KEYS, parse_folds
@@ -163,6 +164,9 @@ def load_spec(path, param_flags=(), algorithm=None, check_bundle=True):
     if not algo or not isinstance(algo, (str, os.PathLike)):
         raise PvrInputError(f"{where}: no algorithm given (algorithm = \"file.py\")")
     algo_path = Path(algo) if Path(algo).is_absolute() or algorithm else base / algo
+    if not algo_path.exists():
+        # `algorithm = "long_short"` (or a bare name on the command line): a shipped example
+        algo_path = Path(examples.resolve(algo))
     if not algo_path.is_file():
         raise PvrInputError(f"algorithm file not found: {algo_path}")
 

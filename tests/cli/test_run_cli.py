@@ -114,3 +114,16 @@ def test_demo_wiped_out_row_is_na_with_the_reason_and_the_same_pvr(tmp_path):
     assert "n/a" not in big
     note = [ln for ln in lines if ln.strip().startswith("fixed_shares $10,000:")]
     assert len(note) == 1 and "account value reached -$" in note[0] and " on 2022-" in note[0]
+
+
+@pytest.mark.usefixtures("zipline_root")
+def test_examples_run_by_name_from_any_folder(tmp_path):
+    """`pvr run fixed_shares` and `pvr sweep long_short_sweep` find the shipped examples."""
+    proc = pvr("run", "fixed_shares", "--start", "2021-01-04", "--end", "2021-01-15", "--no-record", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "activated/transacted for PvR of" in proc.stdout
+    dry = pvr("sweep", "long_short_sweep", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "runs of" in dry.stdout + dry.stderr and "long_short.py" in dry.stdout + dry.stderr
+    assert_one_line_error(pvr("run", "no_such_strategy", cwd=tmp_path),
+                          "algorithm file not found: no_such_strategy", "long_short")

@@ -1,0 +1,1 @@
+"""Research notebooks of pvr-plugin (shipped as pvr_plugin.examples.notebooks)."""

@@ -1,0 +1,1 @@
+"""Example strategies of pvr-plugin (shipped as pvr_plugin.examples.strategies)."""
