@@ -13,7 +13,6 @@ from zipline.utils.calendar_utils import get_calendar
 
 from pvr_plugin.adapters import bars
 from pvr_plugin.data import FIRST_SESSION, LAST_SESSION, TICKERS, load_closes
-from pvr_plugin.errors import PvrInputError
 
 BUNDLE_NAME = "pvr-demo"
 CALENDAR_NAME = "XNYS"
@@ -96,22 +95,6 @@ def ensure_ingested(force=False, environ=None, show_progress=False):
         return False
     bundles.ingest(BUNDLE_NAME, environ, show_progress=show_progress)
     return True
-
-
-def check_dates(start, end, data_frequency, bundle=BUNDLE_NAME):
-    """Refuse a date range the bundle cannot serve, with one readable line."""
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if start > end:
-        raise PvrInputError(f"start {start.date()} is after end {end.date()}")
-    if bundle != BUNDLE_NAME:
-        return
-    lo, hi = (MINUTE_START, MINUTE_END) if data_frequency == "minute" else (FIRST_SESSION, LAST_SESSION)
-    if start < lo or end > hi:
-        kind = "minute" if data_frequency == "minute" else "daily"
-        raise PvrInputError(
-            f"{start.date()} to {end.date()} is outside the {bundle} {kind} data "
-            f"({lo.date()} to {hi.date()})"
-        )
 
 
 register_bundle()

@@ -18,7 +18,8 @@ import os
 
 import pandas as pd
 
-from pvr_plugin.adapters.bundle import BUNDLE_NAME, check_dates, ensure_ingested
+from pvr_plugin.adapters import bundle_info
+from pvr_plugin.adapters.bundle import BUNDLE_NAME, ensure_ingested
 from pvr_plugin.errors import PvrInputError
 
 
@@ -35,7 +36,7 @@ def _bundle(bundle, environ):
 
 
 def _sessions(calendar, start, end, bundle):
-    check_dates(start, end, "daily", bundle)
+    bundle_info.run_sessions(bundle, start, end, "daily")
     sessions = calendar.sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
     if len(sessions) == 0:
         raise PvrInputError(f"no {calendar.name} sessions from {pd.Timestamp(start).date()} to "

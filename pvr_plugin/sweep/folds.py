@@ -82,18 +82,24 @@ def _sessions(calendar, first, last):
 
 
 def _check(where, first, last, span, data_frequency, bundle, calendar):
-    from pvr_plugin.adapters.bundle import check_dates
+    from zipline.data import bundles
 
-    try:
-        check_dates(first, last, data_frequency, bundle)
-    except PvrInputError as exc:
-        raise PvrInputError(f"{where} {first.date()} to {last.date()}: {exc}") from None
+    from pvr_plugin.adapters import bundle_info
+
+    sessions = _sessions(calendar, first, last)
+    if len(sessions) >= MIN_SESSIONS:
+        try:
+            # Any bundle known here is checked against its own sessions; one known
+            # only to a remote cluster is checked there (the sweep's check_data).
+            if bundle == bundle_info.demo.BUNDLE_NAME or bundle in bundles.bundles:
+                bundle_info.run_sessions(bundle, first, last, data_frequency)
+        except PvrInputError as exc:
+            raise PvrInputError(f"{where} {first.date()} to {last.date()}: {exc}") from None
     if first < span[0] or last > span[1]:
         raise PvrInputError(
             f"{where} {first.date()} to {last.date()} is outside the sweep's backtest "
             f"{span[0].date()} to {span[1].date()} (start and end): widen them to cover it"
         )
-    sessions = _sessions(calendar, first, last)
     if len(sessions) < MIN_SESSIONS:
         raise PvrInputError(f"{where} {first.date()} to {last.date()} has {len(sessions)} trading session(s); "
                             f"it needs at least {MIN_SESSIONS}")
@@ -131,9 +137,9 @@ def parse_folds(data, where, start, end, data_frequency, bundle):
     has = [k for k in FOLD_KEYS if k in data]
     if not has:
         return ()
-    from pvr_plugin.adapters.bundle import calendar as trading_calendar
+    from pvr_plugin.adapters.bundle_info import calendar_of
 
-    calendar = trading_calendar()
+    calendar = calendar_of(bundle)
     span = (pd.Timestamp(start), pd.Timestamp(end))
     if "folds" in data:
         if "in_sample" in data or "out_of_sample" in data:

@@ -65,11 +65,16 @@ def test_ingest_is_idempotent(zipline_root):
     assert demo.ensure_ingested() is False
 
 
-def test_check_dates():
+def test_run_sessions_checks_the_range(zipline_root):
+    from pvr_plugin.adapters import bundle_info
     from pvr_plugin.errors import PvrInputError
 
-    demo.check_dates("2022-11-01", "2022-11-30", "minute")
+    sessions = bundle_info.run_sessions(demo.BUNDLE_NAME, "2022-11-01", "2022-11-30", "minute")
+    # November 2022 on XNYS: 22 weekdays less Thanksgiving (the 24th)
+    assert len(sessions) == 21
     with pytest.raises(PvrInputError, match="minute data"):
-        demo.check_dates("2022-06-01", "2022-06-30", "minute")
+        bundle_info.run_sessions(demo.BUNDLE_NAME, "2022-06-01", "2022-06-30", "minute")
     with pytest.raises(PvrInputError, match="daily data"):
-        demo.check_dates("1989-01-03", "1990-06-30", "daily")
+        bundle_info.run_sessions(demo.BUNDLE_NAME, "1989-01-03", "1990-06-30", "daily")
+    with pytest.raises(PvrInputError, match="after end"):
+        bundle_info.run_sessions(demo.BUNDLE_NAME, "2022-11-30", "2022-11-01", "minute")
