@@ -24,9 +24,8 @@ log = logging.getLogger("pvr_plugin.pvr")
 _DAY_COLUMNS = tuple((q.column, q.name) for q in QUANTITIES if q.column and q.day)
 _RESOLUTION_COLUMN = BY_NAME["resolution"].column
 _MODEL_COLUMN = BY_NAME["risk_model"].column
-#: ``intraday_exact`` says whether a session's intraday extremes are exact
-#: (False: it could not be rebuilt and uses zipline's values at the close).
-COLUMNS = (*(q.column for q in QUANTITIES if q.column), "intraday_exact")
+_EXACT_COLUMN = BY_NAME["intraday_exact"].column
+COLUMNS = tuple(q.column for q in QUANTITIES if q.column)
 SUMMARY_KEY = "pvr"
 # context.risk_report[INEXACT_KEY]: [{"session", "reason"}] of minute sessions
 # that could not be rebuilt exactly (their intraday_exact column is False)
@@ -77,7 +76,7 @@ class PvRMetric:
         perf[_RESOLUTION_COLUMN] = self._tracker.resolution
         # True: the intraday extremes are exact (minute mode: rebuilt minute by
         # minute; daily mode: the one bar); False: only the close was used
-        perf["intraday_exact"] = problem is None
+        perf[_EXACT_COLUMN] = problem is None
 
     def end_of_simulation(self, packet, ledger, trading_calendar, sessions, data_portal, benchmark_source):
         summary = self.summary = self._tracker.summary()

@@ -30,6 +30,7 @@ UNITS = {
     "count": "count",
     "text": "text",
     "date": "ISO date",
+    "flag": "true or false",
 }
 #: Suffix of a text-table header for each unit ("MxRisk $", "PvR %/day").
 UNIT_SUFFIX = {"usd": " $", "pct": " %", "pct_per_day": " %/day"}
@@ -140,6 +141,9 @@ QUANTITIES = (
     _q("resolution", "text", "resolution", "Resolution",
        "what the extremes were measured from: 'intraday' (every minute) or 'daily bars' (each close)",
        column="pvr_resolution", ledger="TEXT", daily=True, summary=True),
+    _q("intraday_exact", "flag", "exact", "Intraday exact",
+       "whether the session's intraday extremes were rebuilt exactly (false: zipline's values at the close)",
+       column="intraday_exact"),
     _q("tag", "text", "tag", "Tag", "short text of the headline figures for titles and file names",
        ledger="TEXT", summary=True),
     _q("nan_reason", "text", "n/a because", "Why n/a",
