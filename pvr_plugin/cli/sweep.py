@@ -35,12 +35,11 @@ def sweep(spec_file, params, workers, scheduler, dry_run, max_runs, partitions, 
     if results is None:
         return
     validation = _validation(spec, results, partitions)
-    from pvr_plugin.sweep.engine import parameter_table
-
     if as_json:
+        from pvr_plugin.sweep.parameters import parameter_effects
         from pvr_plugin.sweep.validation import validation_json
 
-        click.echo(validation_json(validation, results, parameter_table(results)))
+        click.echo(validation_json(validation, results, parameter_effects(results)))
         return
     from pvr_plugin.views.sweep_views import effects_text, runs_text
 

@@ -17,6 +17,7 @@ with one line that names the file, column or value.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -27,7 +28,7 @@ from pvr_plugin.core.inputs import (
     detect_units, find_date_column, names, parse_csv, parse_dates, parse_numbers, where,
 )
 from pvr_plugin.core.inputs import day as _day
-from pvr_plugin.core.periods import infer_periods_per_year  # noqa: F401  (part of the loader's API)
+from pvr_plugin.core.periods import DAILY, PERIODS_PER_YEAR, infer_periods_per_year
 from pvr_plugin.errors import PvrInputError
 
 #: Largest CSV the loader reads, in bytes. A 200-bucket, 20-year daily download
@@ -196,7 +197,7 @@ def _finish_alphalens(frame, label, units, period, first_line):
     wide.columns = [f"Q{q}" for q in wide.columns]
     wide.index.name = "date"
     notes = [f"alphalens frame: quantiles as buckets, column {period}"]
-    return _finalise(wide, label, units, notes, None)
+    return non_overlapping(_finalise(wide, label, units, notes, None), period)
 
 
 def _finish_wide(frame, label, date_column, bucket_columns, units, first_line):
@@ -313,3 +314,33 @@ def _finalise(wide, label, units, notes, first_line):
     notes.append(f"values read as {units} ({units_source})")
     return BucketReturns(returns=wide.astype(float), units=units, units_source=units_source,
                          source=label, notes=tuple(notes))
+
+
+_DAYS = re.compile(r"^(\d+)D$")
+
+
+def non_overlapping(buckets, period):
+    """Keep every j-th date of alphalens buckets whose ``period`` (``'kD'``) spans several dates.
+
+    A forward return over k sessions on every session overlaps the next
+    k - 1: one move counted k times makes inversions look longer and
+    clustered, and an information ratio annualised with 252 periods a year k
+    times too confident. So every j-th date is kept, j being k divided by the
+    sessions between the frame's dates (252 over its periods per year),
+    rounded; 1 keeps every date. The periods are then the holding periods and
+    the periods per year follow from the kept dates; the notes say so. Every
+    reader of alphalens frames (files, uploads, frames) goes through here.
+    """
+    match = _DAYS.match(str(period))
+    frame = buckets.returns
+    if not match or len(frame) < 2:
+        return buckets
+    sessions = int(match.group(1))
+    per_year, _ = infer_periods_per_year(frame.index)
+    between = PERIODS_PER_YEAR[DAILY] / per_year if per_year else 1.0
+    step = max(1, round(sessions / between))
+    if step == 1:
+        return buckets
+    note = (f"{period} forward returns overlap on dates {between:g} session(s) apart: kept one date in "
+            f"{step} ({(len(frame) - 1) // step + 1} of {len(frame)}), so periods do not overlap")
+    return dataclasses.replace(buckets, returns=frame.iloc[::step], notes=tuple(buckets.notes) + (note,))

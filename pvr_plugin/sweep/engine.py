@@ -29,7 +29,6 @@ import time
 import traceback
 from dataclasses import dataclass
 
-import pandas as pd
 
 from pvr_plugin.sweep.spec import MAX_RUNS, run_key
 
@@ -280,26 +279,3 @@ def _record(ledger, spec, sweep_id, sha, combo, row):
         "bundle": spec.bundle, "start": spec.start, "end": spec.end,
         "data_frequency": spec.data_frequency, "capital_usd": combo["capital_base"],
     }, series=series)
-
-
-def parameter_table(results):
-    """Which parameter values win: mean and best PvR %/day per value of each parameter."""
-    ok = results[results["status"] == "ok"] if "status" in results else results
-    if ok.empty:
-        return pd.DataFrame(columns=["parameter", "value", "runs", "mean_pvr_per_day_pct", "best_pvr_per_day_pct"])
-    params = pd.json_normalize(ok["params"].map(_as_dict).tolist())
-    params.index = ok.index
-    rows = []
-    for name in params.columns:
-        grouped = ok.groupby(params[name].astype(str))["pvr_per_day_pct"]
-        for value, group in grouped:
-            rows.append({"parameter": name, "value": value, "runs": len(group),
-                         "mean_pvr_per_day_pct": group.mean(), "best_pvr_per_day_pct": group.max()})
-    table = pd.DataFrame(rows)
-    return table.sort_values(["parameter", "mean_pvr_per_day_pct"], ascending=[True, False]).reset_index(drop=True)
-
-
-def _as_dict(params):
-    import json
-
-    return json.loads(params) if isinstance(params, str) else dict(params)

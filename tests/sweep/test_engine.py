@@ -14,7 +14,8 @@ import pytest
 from pvr_plugin.adapters.runner import run_file
 from pvr_plugin.core.research import run_summary
 from pvr_plugin.store.run_ledger import RunLedger
-from pvr_plugin.sweep.engine import parameter_table, run_sweep
+from pvr_plugin.sweep.engine import run_sweep
+from pvr_plugin.sweep.parameters import parameter_effects
 from pvr_plugin.sweep.spec import load_spec
 from tests.conftest import REPO as ROOT
 from tests.conftest import assert_one_line_error, run_pvr
@@ -53,7 +54,7 @@ def test_local_cluster_results_equal_runs_alone_and_failures_recorded(tmp_path):
     exited = results[params.map(lambda p: p["mode"] == "exit")]
     assert len(exited) == 2 and (exited["status"] == "failed").all()
     assert exited["error"].str.contains(r"AlgorithmExit: .*SystemExit\(3\)").all()
-    table = parameter_table(results)
+    table = parameter_effects(results)
     assert set(table["parameter"]) == {"shares", "mode"}
     assert table.loc[table["parameter"] == "mode", "value"].tolist() == ["ok"]  # only successful runs rank
 

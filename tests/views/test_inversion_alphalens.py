@@ -91,3 +91,24 @@ def test_undemeaned_buckets_change_the_bucket_means_not_the_spread(factor_data):
 def test_bad_alphalens_inputs(factor_data):
     with pytest.raises(PvrInputError, match="no period column '21D'"):
         create_inversion_tear_sheet(factor_data, period="21D")
+
+
+def test_command_and_app_sample_an_alphalens_csv_as_the_tear_sheet_does(factor_data, tmp_path):
+    import json
+
+    from pvr_plugin.core.inversion_io import load_bucket_returns
+    from tests.conftest import run_pvr
+
+    means, _ = mean_return_by_quantile(factor_data, by_date=True)
+    path = tmp_path / "alphalens.csv"
+    means[["5D"]].reset_index().to_csv(path, index=False)
+    dates = means.index.get_level_values("date").unique()
+    expected = dates[::5]  # one date in five, the first kept (worked out from the dates alone)
+    # the web app reads the uploaded file's bytes
+    uploaded = load_bucket_returns(path.read_bytes(), name="alphalens.csv")
+    assert list(uploaded.returns.index) == list(expected)
+    proc = run_pvr("inversions", path, "--json", "--out-dir", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["periods"] == len(expected)
+    assert any("kept one date in 5" in n for n in out["notes"])
