@@ -38,7 +38,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pvr_plugin.core import research, stats
+from pvr_plugin.core import fields, research, stats
 from pvr_plugin.core.overfit import risked_returns
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store.series import session_series
@@ -117,7 +117,7 @@ def window_figures(series, first=None, last=None):
         "short_value": cols["short_usd"][a:b], "portfolio_value": cols["value_usd"][a:b],
     }, index=pd.DatetimeIndex(sessions[a:b]))
     try:
-        daily = research.pvr_from_perf(frame, model=series.attrs["risk_model"], start_usd=start, resolution="end_of_day")
+        daily = research.pvr_from_perf(frame, model=series.attrs["risk_model"], start_usd=start, resolution=fields.DAILY_BARS)
     except PvrInputError as exc:
         return _empty_window(first_s, last_s, str(exc), b - a)
     returns = cols["returns"][a:b]
