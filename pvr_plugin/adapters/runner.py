@@ -24,6 +24,7 @@ from pvr_plugin.core.summary import RunSummary
 from pvr_plugin.data import FIRST_SESSION, LAST_SESSION, index_returns
 from pvr_plugin import examples
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.quiet import library_warnings_hidden
 
 ALGO_FUNCTIONS = ("initialize", "handle_data", "before_trading_start", "analyze")
 DEFAULT_DAILY_START = pd.Timestamp("2020-01-02")
@@ -238,12 +239,13 @@ def run_file(path, start=None, end=None, capital_base=1_000_000.0,
         funcs["before_trading_start"] = _ticking(funcs["before_trading_start"], bar)
     t0 = time.perf_counter()
     try:
-        perf = run_algorithm(
-            start=start, end=end, capital_base=float(capital_base),
-            data_frequency=data_frequency, bundle=bundle, metrics_set=loaded_metrics,
-            benchmark_returns=benchmark, trading_calendar=bundle_info.calendar_of(bundle),
-            **funcs,
-        )
+        with library_warnings_hidden():
+            perf = run_algorithm(
+                start=start, end=end, capital_base=float(capital_base),
+                data_frequency=data_frequency, bundle=bundle, metrics_set=loaded_metrics,
+                benchmark_returns=benchmark, trading_calendar=bundle_info.calendar_of(bundle),
+                **funcs,
+            )
     except SymbolNotFound as exc:
         raise bundle_info.unknown_symbol_error(exc.kwargs.get("symbol"), bundle, path) from None
     except SystemExit as exc:  # not an exit of the caller: a failed run, with its code
