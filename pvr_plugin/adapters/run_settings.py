@@ -10,11 +10,11 @@ an int default takes whole numbers, a float default any real number, a
 boolean default only True or False, a text default only text, a list or tuple
 default a list or tuple, a dict default a dict; a None default takes anything.
 """
-import math
 import numbers
 
 import numpy as np
 
+from pvr_plugin.core.inputs import positive_dollars
 from pvr_plugin.errors import PvrInputError
 
 # (test, name shown, how to write one) per kind of default, first match wins;
@@ -43,12 +43,7 @@ def check_capital(value, where="capital base"):
     ``where`` names the setting in the message (``--capital-base``,
     ``sweep.toml: capital_base``).
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise PvrInputError(f"{where} {value!r} is not a number of dollars")
-    number = float(value)
-    if not math.isfinite(number) or number <= 0:
-        raise PvrInputError(f"{where} {value!r} is not a finite positive number of dollars")
-    return number
+    return positive_dollars(value, where)
 
 
 def fits_default(value, default):

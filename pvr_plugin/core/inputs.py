@@ -9,6 +9,8 @@ storage layer's job (:mod:`pvr_plugin.store.files`); this module parses what
 was read.
 """
 import io
+import math
+import numbers
 import warnings
 
 import numpy as np
@@ -23,6 +25,19 @@ PERCENT_SHARE = 0.02
 
 
 # --------------------------------------------------------------------------- locations
+
+def positive_dollars(value, where):
+    """``value`` as float dollars if it is a finite positive number (not a boolean).
+
+    ``where`` names the setting in the message (``--capital-base``, ``start_usd``).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise PvrInputError(f"{where} {value!r} is not a number of dollars")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise PvrInputError(f"{where} {value!r} is not a finite positive number of dollars")
+    return number
+
 
 def where(positions, first_line=None, plural=False):
     """``line 7`` in a CSV file (``first_line`` is the line of row 0), ``row 5`` in a frame."""

@@ -4,13 +4,13 @@ A zipline performance frame (:mod:`pvr_plugin.core.research`) and pyfolio's
 inputs (:mod:`pvr_plugin.core.pyfolio_pvr`) are checked the same way and end
 in the same per-day frame, whose columns come from the field table.
 """
-import math
 
 import numpy as np
 import pandas as pd
 
 from pvr_plugin.core import fields
 from pvr_plugin.core import pvr as core
+from pvr_plugin.core.inputs import positive_dollars
 from pvr_plugin.errors import PvrInputError
 
 #: Columns of the per-day frame, from the field table.
@@ -18,12 +18,7 @@ DAILY_COLUMNS = fields.names("daily")
 
 
 def _check_start(start_usd):
-    if isinstance(start_usd, bool) or not isinstance(start_usd, (int, float, np.integer, np.floating)):
-        raise PvrInputError(f"start_usd must be a number of dollars, not {start_usd!r}")
-    value = float(start_usd)
-    if not math.isfinite(value) or value <= 0:
-        raise PvrInputError(f"start_usd must be a positive number of dollars, not {start_usd!r}")
-    return value
+    return positive_dollars(start_usd, "start_usd")
 
 
 def _check_frame(frame, what):

@@ -73,18 +73,15 @@ def overfit_lines(validation):
 
     lines.append(pbo_line("PBO of the PvR %/day ranking (risked returns)", v.pbo_pvr))
     lines.append(pbo_line("PBO of the Sharpe ranking (returns)", v.pbo_returns))
-    d = v.deflated_sharpe
-    if d.reason:
-        lines.append(f"  {'deflated Sharpe ratio of the winner':<46} n/a ({d.reason})")
-    else:
-        lines.append(f"  {'deflated Sharpe ratio of the winner':<46} {_prob(d.value)}  (Sharpe {_num(d.sharpe_annual, 2)} "
-                     f"a year; best of {d.n_trials} by luck: {_num(d.benchmark_sharpe_annual, 2)})")
-    d = v.deflated_pvr
-    if d.reason:
-        lines.append(f"  {'deflated PvR ratio of the winner':<46} n/a ({d.reason})")
-    else:
-        lines.append(f"  {'deflated PvR ratio of the winner':<46} {_prob(d.value)}  (best PvR %/day of "
-                     f"{d.n_trials} by luck: {_num(100 * d.expected_max)})")
+    for label, d, detail in (
+        ("deflated Sharpe ratio of the winner", v.deflated_sharpe,
+         lambda d: f"Sharpe {_num(d.sharpe_annual, 2)} a year; best of {d.n_trials} by luck: "
+                   f"{_num(d.benchmark_sharpe_annual, 2)}"),
+        ("deflated PvR ratio of the winner", v.deflated_pvr,
+         lambda d: f"best PvR %/day of {d.n_trials} by luck: {_num(100 * d.expected_max)}"),
+    ):
+        shown = f"n/a ({d.reason})" if d.reason else f"{_prob(d.value)}  ({detail(d)})"
+        lines.append(f"  {label:<46} {shown}")
     if v.deflated_pvr.winner is not None:
         lines.append(f"  winner: {v.deflated_pvr.winner}")
     return lines

@@ -494,9 +494,9 @@ def test_bad_values_and_options():
         research.pvr_from_perf(frame.iloc[::-1])
     with pytest.raises(PvrInputError, match="unknown risk model 'nope'"):
         research.pvr_from_perf(frame, model="nope")
-    with pytest.raises(PvrInputError, match="start_usd must be a positive"):
+    with pytest.raises(PvrInputError, match="start_usd -5 is not a finite positive number of dollars"):
         research.pvr_from_perf(frame, start_usd=-5)
-    with pytest.raises(PvrInputError, match="start_usd must be a number"):
+    with pytest.raises(PvrInputError, match="start_usd '1000' is not a number of dollars"):
         research.pvr_from_perf(frame, start_usd="1000")
     with pytest.raises(PvrInputError, match="resolution"):
         research.pvr_from_perf(frame, resolution="hourly")
