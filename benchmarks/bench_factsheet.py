@@ -7,7 +7,7 @@ dated risk-free series (the built-in 3-month T-bill, its last quote carried
 forward past March 2017 for this timing only).
 
 Timed, best of several runs:
-  * ours: ``build_report`` (every statistic of SPEC section 3, three
+  * ours: ``build_report`` (every factsheet statistic, three
     benchmarks) and ``prepare_inputs + build_report + to_dict`` (adds the
     checks and alignment of in-memory series and the JSON document);
   * quantstats: ``reports.metrics(mode='full', display=False)`` with the
