@@ -297,7 +297,7 @@ class DeflatedRatio:
 
 
 _D = Definition
-#: The keys of :meth:`DeflatedRatio.as_dict` (``deflated_sharpe`` and
+#: The keys of ``DeflatedRatio.as_dict()`` (``deflated_sharpe`` and
 #: ``deflated_pvr`` of a sweep's validation).
 DEFINITIONS = (
     _D("deflated.value", "frac",

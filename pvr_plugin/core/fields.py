@@ -118,6 +118,7 @@ _GONE = "once the account value has reached zero or below, or a daily return is 
 # Order: the ledger's columns first (the run's risk model, then its figures in
 # the order of comparison tables), then the rest of the summary, then the
 # per-session values.
+#: Every quantity, in table order.
 QUANTITIES = (
     _q("risk_model", "text", "model", "Risk model", "the risk model PvR divides by",
        column="risk_model", ledger="TEXT", summary=True, summary_name="model"),
@@ -211,6 +212,7 @@ BY_NAME = {q.name: q for q in QUANTITIES}
 #: Resolutions: extremes over every minute of a minute backtest, or at each
 #: session's close (a daily backtest, or closes only).
 INTRADAY = "intraday"
+#: The resolution of extremes measured at each session's close.
 DAILY_BARS = "daily bars"
 RESOLUTIONS = (INTRADAY, DAILY_BARS)
 #: Quantities that are settings of the run rather than figures it produced:

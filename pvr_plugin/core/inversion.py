@@ -96,7 +96,7 @@ class InversionResult:
     Returns are fractions throughout. ``spread`` and ``rolling_spread`` keep
     every input date (NaN where skipped); ``cumulative`` holds the summed curve
     over the periods used. ``episodes`` and ``drawdowns`` are tables with the
-    columns in :data:`EPISODE_COLUMNS` and :data:`DRAWDOWN_COLUMNS`, in date
+    columns in :data:`~pvr_plugin.core.inversion_stats.EPISODE_COLUMNS` and :data:`~pvr_plugin.core.inversion_stats.DRAWDOWN_COLUMNS`, in date
     order. ``mean_by_bucket`` is the mean return of each bucket over the
     periods with every bucket present.
     """
@@ -212,7 +212,7 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
     rolling : int or None
         Window (periods) of the rolling mean spread; ``min_periods`` is
         ``rolling // 5``. 0 turns it off; None picks about one year of
-        periods (:func:`default_rolling_window`).
+        periods (:func:`~pvr_plugin.core.inversion_stats.default_rolling_window`).
     periods_per_year : float, optional
         For annualised figures; inferred from the dates by default.
     cumulative : {'sum', 'compound'}

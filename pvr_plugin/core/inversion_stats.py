@@ -17,7 +17,9 @@ from scipy import stats as sps
 from pvr_plugin.core import stats
 from pvr_plugin.core.definitions import Definition
 
+#: Columns of the episodes table (and ``inversion_episodes.csv``).
 EPISODE_COLUMNS = ("start", "end", "length", "min_spread", "mean_spread", "max_spread")
+#: Columns of the drawdowns table of the cumulative spread.
 DRAWDOWN_COLUMNS = ("peak", "trough", "recovery", "depth", "periods_to_trough",
                     "periods_to_recover")
 

@@ -44,7 +44,7 @@ METRICS = ("sharpe", "mean")
 _D = Definition
 #: The statistics of a sweep's "is the winner real?" report, by their keys in
 #: :meth:`PboResult.as_dict`, :class:`RankCorrelation` and
-#: :meth:`pvr_plugin.core.deflation.DeflatedRatio.as_dict`.
+#: ``pvr_plugin.core.deflation.DeflatedRatio.as_dict()``.
 DEFINITIONS = (
     _D("risked_returns", "frac",
        "(PnL_t - PnL_(t-1)) / max_risk_t per session, max risk known at t; 0 while nothing was at risk; its "

@@ -29,15 +29,17 @@ RISK_MODEL_DEFINITIONS = {
     "proportional": "as cash_or_short, but while cash is below zero the dip is scaled by S / V (V > 0), so "
                     "margin taken after large gains counts less (PvRp). Depends on S by design",
 }
+#: The risk models' names, the default first.
 RISK_MODELS = tuple(RISK_MODEL_DEFINITIONS)
 TRADING_DAYS_PER_YEAR = 252
 # Below a cent, "capital at risk" is float residue (zipline keeps cash as one
 # running float), not capital: dividing by it would give a huge, meaningless PvR.
+#: Smallest capital at risk PvR divides by (dollars); below it PvR is NaN.
 MIN_RISK_USD = 0.01
 
 
 def check_model(model):
-    """``model`` if it is one of :data:`RISK_MODELS`; else a one-line :class:`PvrInputError`.
+    """``model`` if it is one of :data:`RISK_MODELS`; else a one-line :class:`~pvr_plugin.errors.PvrInputError`.
 
     The one check of a risk-model name: every entry point (``pvr()``, the
     metrics sets, research, the command line) reaches it through

@@ -137,6 +137,7 @@ def _trailing(months):
     return lambda w, done: ret_mod.trailing_return(w.returns, months, w.period)
 
 
+#: Every return and risk statistic, in the order of the return-statistics table.
 STATISTICS = (
     Statistic("total_return", "return", "Total return", "Total", "frac",
               lambda w, d: stats.total_return(w.values), lambda w: "no returns",
