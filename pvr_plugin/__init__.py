@@ -6,6 +6,9 @@ that need zipline are imported on first use, so the numeric core
 """
 import importlib
 
+#: The package version; setup.cfg reads it from here (the one place it is written).
+__version__ = "0.1.0"
+
 _LAZY = {
     "pvr": "pvr_plugin.adapters.algo",
     "schedule_pvr": "pvr_plugin.adapters.algo",

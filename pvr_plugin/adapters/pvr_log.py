@@ -1,7 +1,7 @@
 """Text of the PvR log lines and summary block (plain strings, no I/O).
 
 The labels (``MxLv``, ``CshLw``, ...) come from the field table
-(:mod:`pvr_plugin.core.fields`); the layout follows SPEC section 1.
+(:mod:`pvr_plugin.core.fields`); the layout is the one the README shows.
 """
 import math
 
@@ -20,7 +20,7 @@ def _pairs(values, spec):
     return " ".join(f"{BY_NAME[name].label} {_num(values[name], fmt)}" for name, fmt in spec)
 
 
-# (quantity, format) of each line, in the SPEC's order.
+# (quantity, format) of each line, in the order users know from the log.
 _NEW_HIGH = (("leverage", ".1f"), ("max_leverage", ".2f"), ("qret_pct", ".1f"), ("pvr_pct", ".1f"),
              ("pnl_usd", ".0f"), ("cash_usd", ".0f"), ("cash_low_usd", ".0f"), ("short_usd", ".0f"),
              ("max_short_usd", ".0f"), ("risk_usd", ".0f"), ("max_risk_usd", ".0f"))

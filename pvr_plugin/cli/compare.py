@@ -9,6 +9,7 @@ import os
 
 import click
 
+from pvr_plugin.cli.help import example
 from pvr_plugin.core.pvr import RISK_MODELS
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.cli.runs import _LABELS, _emit, _fmt, _undefined_notes, _unique
@@ -59,7 +60,7 @@ def _write_page(runs, html, pdf, **page):
         click.echo(f"wrote {pdf}", err=True)
 
 
-@click.command()
+@click.command(epilog=example("pvr compare 3 4 perf.pkl --html report.html"))
 @click.argument("items", nargs=-1, metavar="RUN_ID_OR_FILE...")
 @click.option("--sweep", "sweep_id", metavar="SWEEP_ID",
               help="Compare the best runs of this sweep, with its parameter views (instead of RUN_ID_OR_FILE).")

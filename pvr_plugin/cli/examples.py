@@ -1,8 +1,10 @@
 """``pvr examples``: the shipped example strategies, sweep specs and notebooks."""
 import click
 
+from pvr_plugin.cli.help import example
 
-@click.command("examples")
+
+@click.command("examples", epilog=example("pvr examples --to my_examples"))
 @click.option("--to", "to", type=click.Path(file_okay=False), metavar="DIR",
               help="Copy them into DIR (strategies/ and notebooks/) to edit.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist in DIR.")

@@ -9,6 +9,7 @@ import os
 
 import click
 
+from pvr_plugin.cli.help import example
 from pvr_plugin.core.factsheet.inputs import DEFAULT_BENCHMARKS
 from pvr_plugin.core.factsheet.widgets import DEFAULT_CONFIDENCE, OPTIONS
 from pvr_plugin.errors import PvrInputError
@@ -42,7 +43,7 @@ def _windows(text):
     return [w.strip() for w in text.split(",") if w.strip()]
 
 
-@click.command("factsheet")
+@click.command("factsheet", epilog=example("pvr factsheet perf.pkl --benchmark SP500 --benchmark SPY --out factsheet.html"))
 @click.argument("returns", required=False)
 @click.option("--benchmark", "benchmarks", multiple=True, metavar="NAME_OR_CSV",
               help="Benchmark: SP500 (embedded index), SPY (zipline's file) or a CSV; repeat for "

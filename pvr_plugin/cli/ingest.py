@@ -1,10 +1,11 @@
 """``pvr ingest``: the embedded bundle, or a folder of CSV files as a bundle."""
 import click
 
+from pvr_plugin.cli.help import example
 from pvr_plugin.errors import PvrInputError
 
 
-@click.command()
+@click.command(epilog=example("pvr ingest --csvdir my_prices --name my-prices --start 2021-01-04"))
 @click.option("--csvdir", type=click.Path(file_okay=False), help="Folder with daily/SYMBOL.csv and/or "
               "minute/SYMBOL.csv (.csv or .csv.gz; zipline's csvdir layout, raw prices).")
 @click.option("--name", help="Name of the bundle made from --csvdir.")

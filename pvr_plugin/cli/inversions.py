@@ -11,13 +11,14 @@ import os
 
 import click
 
+from pvr_plugin.cli.help import example
 from pvr_plugin.errors import PvrInputError
 
 EPISODES_FILE = "inversion_episodes.csv"
 FIGURE_FILE = "inversion_tear_sheet.png"
 
 
-@click.command("inversions")
+@click.command("inversions", epilog=example("pvr inversions rank_perf.csv --rolling 12 --out-dir out"))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--top", type=int, default=None,
               help="Top bucket number (default: the highest-ranked bucket N).")

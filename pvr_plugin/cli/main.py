@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from pvr_plugin import __version__
+from pvr_plugin.cli.help import example
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.quiet import quiet_library_warnings
 
@@ -76,9 +78,13 @@ class _Group(click.Group):
             raise _one_line(exc) from None
 
 
-@click.group(cls=_Group)
+@click.group(cls=_Group, epilog=example("pvr run long_short --start 2021-01-04 --end 2021-06-30"))
+@click.version_option(__version__, "--version", prog_name="pvr", message="%(prog)s %(version)s")
 def cli():
-    """PvR (Profit vs Risk) for zipline-reloaded backtests."""
+    """PvR (Profit vs Risk) for zipline-reloaded backtests.
+
+    Each subcommand's --help ends with a worked example.
+    """
 
 
 def main(argv=None):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pvr_plugin.cli.help import example
 from pvr_plugin.errors import PvrInputError
 
 
@@ -23,7 +24,7 @@ def _parse_params(pairs):
     return params
 
 
-@click.command()
+@click.command(epilog=example("pvr run long_short --start 2021-01-04 --end 2021-06-30 --param lookback=21 --out perf.pkl"))
 @click.argument("algofile", type=click.Path(dir_okay=False))
 @click.option("--start", help="First session (YYYY-MM-DD). Default on pvr-demo: 2020-01-02 daily, the minute "
               "window in minute mode; on other bundles their first session.")
@@ -147,7 +148,7 @@ def _save(perf, out):
     return os.fspath(fallback), problem
 
 
-@click.command()
+@click.command(epilog=example("pvr demo --start 2021-01-04 --end 2021-06-30"))
 @click.option("--start", default="2021-01-04", show_default=True)
 @click.option("--end", default="2022-12-28", show_default=True)
 def demo(start, end):

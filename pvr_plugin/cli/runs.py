@@ -9,6 +9,7 @@ import math
 
 import click
 
+from pvr_plugin.cli.help import example
 from pvr_plugin.core.fields import QUANTITIES
 from pvr_plugin.errors import PvrInputError
 
@@ -96,7 +97,7 @@ def _emit(frame, as_json, as_csv, text):
         click.echo(text())
 
 
-@click.command()
+@click.command(epilog=example("pvr runs --algorithm long_short --sort sharpe --limit 5"))
 @click.option("--algorithm", "-a", help="Only runs of this algorithm: a file path, or a name such as long_short.")
 @click.option("--sweep", "sweep_id", help="Only runs of this sweep id.")
 @click.option("--status", type=click.Choice(["ok", "failed", "all"]), default="all", show_default=True)

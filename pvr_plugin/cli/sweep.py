@@ -3,10 +3,11 @@ import sys
 
 import click
 
+from pvr_plugin.cli.help import example
 from pvr_plugin.sweep.spec import MAX_RUNS
 
 
-@click.command()
+@click.command(epilog=example("pvr sweep long_short_sweep --workers 2"))
 @click.argument("spec_file", type=click.Path(dir_okay=False))
 @click.option("--param", "params", multiple=True, metavar="NAME=V1,V2,...",
               help="Add or replace a grid entry (repeatable).")

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pvr_plugin.core.definitions import Definition
 from pvr_plugin.core.periods import DAILY, PERIODS_PER_YEAR
 from pvr_plugin.errors import PvrInputError
 
@@ -293,6 +294,42 @@ class DeflatedRatio:
         out = dict(self.__dict__)
         out["winner"] = plain(self.winner)
         return {k: plain(v) for k, v in out.items()}
+
+
+_D = Definition
+#: The keys of ``DeflatedRatio.as_dict()`` (``deflated_sharpe`` and
+#: ``deflated_pvr`` of a sweep's validation).
+DEFINITIONS = (
+    _D("deflated.value", "frac",
+       "deflated ratio: PSR(SR0) = Phi((SR - SR0) sqrt(T - 1) / sqrt(1 - skew SR + (kurtosis - 1) / 4 SR ** 2)), "
+       "the probability that the winner's true ratio beats SR0, what the best of n_trials skill-less trials "
+       "would show",
+       "fewer than 2 sessions, returns that do not vary, or a non-positive non-normality term (`reason`)",
+       "Bailey and Lopez de Prado, The Deflated Sharpe Ratio, J. Portfolio Management 40(5), 2014"),
+    _D("deflated.statistic", "text", "'sharpe' (ranked by Sharpe ratio) or 'pvr' (ranked by PvR %/day, on "
+       "risked returns)"),
+    _D("deflated.winner", "text", "the variant deflated: the sweep's winner"),
+    _D("deflated.sharpe", "ratio", "SR, the winner's mean / std (ddof 1) of its per-session series", "as value"),
+    _D("deflated.sharpe_annual", "ratio", "SR * sqrt(252)", "as value"),
+    _D("deflated.benchmark_sharpe", "ratio",
+       "SR0 per session: expected_max for 'sharpe', expected_max / std of the winner's risked returns for 'pvr'",
+       "as value"),
+    _D("deflated.benchmark_sharpe_annual", "ratio", "SR0 * sqrt(252)", "as value"),
+    _D("deflated.expected_max", "ratio",
+       "expected maximum of n_trials normal estimates with the trials' variance V: sqrt(V) ((1 - g) "
+       "Phi^-1(1 - 1/N) + g Phi^-1(1 - 1/(N e))), g the Euler-Mascheroni constant; a per-session Sharpe "
+       "ratio for 'sharpe', a mean risked return (fraction) for 'pvr'",
+       "fewer than two trials with a series", "Bailey and Lopez de Prado 2014, SR0"),
+    _D("deflated.trial_variance", "ratio", "variance of the ranking statistic across the trials with a series",
+       "fewer than two trials with a series"),
+    _D("deflated.sessions", "count", "T, the winner's sessions"),
+    _D("deflated.skew", "ratio", "skewness of the winner's series (biased moment estimator)", "as value"),
+    _D("deflated.kurtosis", "ratio", "kurtosis of the winner's series, not excess (3 for normal returns)",
+       "as value"),
+    _D("deflated.n_trials", "count", "N, the variants tried, failures included"),
+    _D("deflated.trials_with_series", "count", "trials whose series entered trial_variance"),
+    _D("deflated.reason", "text", "why value is undefined (empty when defined)"),
+)
 
 
 def plain(value):

@@ -73,6 +73,10 @@ class Quantity:
         Attribute name in the summary when it is not ``name``.
     series : bool
         Kept per session in the run ledger (:mod:`pvr_plugin.store.series`).
+    undefined : str
+        When the figure has no value (NaN), and why; empty when always defined.
+    reference : str
+        What the figure agrees with (a zipline column, a library function).
     """
 
     name: str
@@ -90,6 +94,8 @@ class Quantity:
     summary: bool = False
     summary_name: str = None
     series: bool = False
+    undefined: str = ""
+    reference: str = ""
 
     @property
     def header(self):
@@ -106,36 +112,57 @@ def _q(name, unit, label, title, doc, fmt="", **carriers):
     return Quantity(name, unit, label, title, doc, fmt, **carriers)
 
 
+# Why the figures computed from a run's returns are undefined (see
+# pvr_plugin.core.summary.RETURN_FIGURES).
+_GONE = "once the account value has reached zero or below, or a daily return is below -100% (`nan_reason` says when)"
+
 # Order: the ledger's columns first (the run's risk model, then its figures in
 # the order of comparison tables), then the rest of the summary, then the
 # per-session values.
+#: Every quantity, in table order.
 QUANTITIES = (
     _q("risk_model", "text", "model", "Risk model", "the risk model PvR divides by",
        column="risk_model", ledger="TEXT", summary=True, summary_name="model"),
-    _q("pvr_pct", "pct", "PvR", "PvR", "100 * (value - start) / max risk; NaN while max risk is 0",
-       ".2f", record="PvR", column="pvr_pct", ledger="REAL", day=True, daily=True, summary=True, series=True),
+    _q("pvr_pct", "pct", "PvR", "PvR", "100 * (value - start) / max risk",
+       ".2f", record="PvR", column="pvr_pct", ledger="REAL", day=True, daily=True, summary=True, series=True,
+       undefined="while max risk is below one cent: nothing has been put at risk yet",
+       reference="the project's own; for the same trades, equal at any starting capital (cash_or_short, gross)"),
     _q("pvr_per_day_pct", "pct_per_day", "PvR", "PvR per day", "PvR divided by the sessions so far",
-       ".4f", column="pvr_per_day_pct", ledger="REAL", day=True, daily=True, summary=True),
+       ".4f", column="pvr_per_day_pct", ledger="REAL", day=True, daily=True, summary=True,
+       undefined="while PvR is undefined"),
     _q("qret_pct", "pct", "QRet", "Returns", "100 * (value - start) / start, the platform's return",
-       ".2f", record="QRet", column="qret_pct", ledger="REAL", day=True, daily=True, summary=True, series=True),
-    _q("cagr", "frac", "CAGR", "CAGR", "(value / start) ** (252 / days) - 1; NaN when undefined",
-       ".3f", ledger="REAL", day=True, daily=True, summary=True),
-    _q("alpha", "frac", "alpha", "Alpha", "annualised alpha against the benchmark",
-       ".3f", ledger="REAL", summary=True),
-    _q("beta", "ratio", "beta", "Beta", "OLS slope of the returns on the benchmark's",
-       ".3f", ledger="REAL", summary=True),
-    _q("sharpe", "ratio", "sharpe", "Sharpe", "annualised Sharpe ratio of the daily returns",
-       ".2f", ledger="REAL", summary=True),
-    _q("max_drawdown", "frac", "MaxDD", "Max drawdown", "deepest fall of the account value from its peak (<= 0)",
-       ".3f", ledger="REAL", summary=True),
+       ".2f", record="QRet", column="qret_pct", ledger="REAL", day=True, daily=True, summary=True, series=True,
+       reference="zipline's `algorithm_period_return` times 100"),
+    _q("cagr", "frac", "CAGR", "CAGR", "(value / start) ** (252 / days) - 1",
+       ".3f", ledger="REAL", day=True, daily=True, summary=True,
+       undefined=_GONE, reference="`empyrical.cagr` of the daily returns"),
+    _q("alpha", "frac", "alpha", "Alpha",
+       "(1 + mean(r - beta * b)) ** 252 - 1, r and b the run's and the benchmark's daily returns",
+       ".3f", ledger="REAL", summary=True,
+       undefined="without a benchmark; " + _GONE, reference="zipline's risk report (`empyrical.alpha`)"),
+    _q("beta", "ratio", "beta", "Beta", "OLS slope of the daily returns on the benchmark's, cov(r, b) / var(b)",
+       ".3f", ledger="REAL", summary=True,
+       undefined="without a benchmark, or when the benchmark does not vary; " + _GONE,
+       reference="zipline's risk report (`empyrical.beta`)"),
+    _q("sharpe", "ratio", "sharpe", "Sharpe", "mean(r) / std(r, ddof=1) * sqrt(252) of the daily returns",
+       ".2f", ledger="REAL", summary=True,
+       undefined="with fewer than two sessions, or returns that do not vary; " + _GONE,
+       reference="zipline's risk report (`empyrical.sharpe_ratio`), else `core.stats.sharpe_ratio`"),
+    _q("max_drawdown", "frac", "MaxDD", "Max drawdown",
+       "min over t of value_t / max(value_s, s <= t) - 1, the deepest fall from a peak (<= 0)",
+       ".3f", ledger="REAL", summary=True,
+       undefined=_GONE, reference="zipline's `max_drawdown` (`empyrical.max_drawdown`)"),
     _q("cash_low_usd", "usd", "CshLw", "Cash low", "lowest cash seen, capped at the starting capital",
-       ",.0f", record="CashLow", column="cash_low_usd", ledger="REAL", day=True, daily=True, summary=True, series=True),
+       ",.0f", record="CashLow", column="cash_low_usd", ledger="REAL", day=True, daily=True, summary=True, series=True,
+       reference="the lowest `context.portfolio.cash` read after every bar (every minute of a minute backtest)"),
     _q("max_short_usd", "usd", "MxShrt", "Max short", "largest short book seen, shown positive",
-       ",.0f", record="MxShrt", column="max_short_usd", ledger="REAL", day=True, daily=True, summary=True, series=True),
+       ",.0f", record="MxShrt", column="max_short_usd", ledger="REAL", day=True, daily=True, summary=True, series=True,
+       reference="the largest short book read from `context.portfolio` after every bar"),
     _q("max_risk_usd", "usd", "MxRisk", "Max risk", "running maximum of the risk model's capital at risk",
        ",.0f", record="MxRisk", column="max_risk_usd", ledger="REAL", day=True, daily=True, summary=True, series=True),
     _q("max_leverage", "ratio", "MxLv", "Max leverage", "highest gross leverage seen",
-       ".2f", record="MxLv", column="max_gross_leverage", ledger="REAL", day=True, daily=True, summary=True, series=True),
+       ".2f", record="MxLv", column="max_gross_leverage", ledger="REAL", day=True, daily=True, summary=True, series=True,
+       reference="the largest gross leverage read from `context.account` after every bar"),
     _q("days", "count", "days", "Days", "trading sessions so far",
        "d", ledger="INTEGER", day=True, daily=True, summary=True),
     _q("resolution", "text", "resolution", "Resolution",
@@ -150,35 +177,46 @@ QUANTITIES = (
        "why alpha, beta, Sharpe, max drawdown and CAGR are undefined (empty when they are defined)",
        ledger="TEXT", summary=True),
     _q("start_usd", "usd", "capital", "Starting capital", "starting capital (or manual cash)",
-       ",.0f", summary=True),
+       ",.0f", summary=True,
+       reference="zipline's `capital_base`"),
     _q("value_usd", "usd", "Value", "Portfolio value", "cash + long + short",
-       ",.0f", day=True, daily=True, summary=True, series=True),
+       ",.0f", day=True, daily=True, summary=True, series=True,
+       reference="zipline's `portfolio_value`"),
     _q("pnl_usd", "usd", "PnL", "Profit and loss", "value - start",
-       ",.0f", record="PnL", day=True, daily=True, summary=True),
+       ",.0f", record="PnL", day=True, daily=True, summary=True,
+       reference="the sum of zipline's daily `pnl`"),
     _q("first_day", "date", "from", "First session", "first session of the run", summary=True),
     _q("last_day", "date", "to", "Last session", "last session of the run", summary=True),
     _q("pvr_avg_pct", "pct", "PvRAvg", "PvR average", "mean of the end-of-day PvR values",
-       ".2f", record="PvRAvg", day=True, summary=True),
+       ".2f", record="PvRAvg", day=True, summary=True,
+       undefined="until some session has a PvR"),
     _q("cash_usd", "usd", "Cash", "Cash", "cash at the bar",
-       ",.0f", record="Cash", day=True, daily=True, series=True),
+       ",.0f", record="Cash", day=True, daily=True, series=True,
+       reference="zipline's `ending_cash` at a close"),
     _q("long_usd", "usd", "Long", "Long book", "dollar value of the long positions",
-       ",.0f", day=True, daily=True, series=True),
+       ",.0f", day=True, daily=True, series=True,
+       reference="zipline's `long_exposure`"),
     _q("short_usd", "usd", "Shrt", "Short book", "dollar value of the short positions (<= 0, zipline's sign)",
-       ",.0f", record="Shorts", record_sign=-1.0, day=True, daily=True, series=True),
+       ",.0f", record="Shorts", record_sign=-1.0, day=True, daily=True, series=True,
+       reference="zipline's `short_exposure`"),
     _q("leverage", "ratio", "Lv", "Gross leverage", "(long - short) / value",
-       ".2f", record="Lv", day=True, daily=True, series=True),
+       ".2f", record="Lv", day=True, daily=True, series=True,
+       undefined="when the account value is exactly zero", reference="zipline's `gross_leverage`"),
     _q("risk_usd", "usd", "Risk", "Risk", "the risk model's capital at risk at the bar",
        ",.0f", record="Risk", day=True, daily=True),
     _q("pvrp_pct", "pct", "PvRp", "PvRp", "PvR under the proportional risk model",
-       ".2f", record="PvRp", day=True),
-    _q("returns", "frac", "Ret", "Daily return", "the platform's return of the session (zipline's returns column)",
-       ".4f", series=True),
+       ".2f", record="PvRp", day=True,
+       undefined="while max risk under the proportional model is below one cent"),
+    _q("returns", "frac", "Ret", "Daily return", "value / previous value - 1",
+       ".4f", series=True,
+       reference="zipline's `returns` column"),
 )
 
 BY_NAME = {q.name: q for q in QUANTITIES}
 #: Resolutions: extremes over every minute of a minute backtest, or at each
 #: session's close (a daily backtest, or closes only).
 INTRADAY = "intraday"
+#: The resolution of extremes measured at each session's close.
 DAILY_BARS = "daily bars"
 RESOLUTIONS = (INTRADAY, DAILY_BARS)
 #: Quantities that are settings of the run rather than figures it produced:

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pvr_plugin.core.definitions import Definition
+from pvr_plugin.core.inversion_stats import DEFINITIONS as _STAT_DEFINITIONS
 from pvr_plugin.core.inversion_stats import (  # noqa: F401  (runs_test and the result types are public here too)
     DRAWDOWN_COLUMNS,
     EPISODE_COLUMNS,
@@ -53,6 +55,40 @@ from pvr_plugin.core.inversion_io import BucketReturns
 from pvr_plugin.core.periods import infer_periods_per_year
 from pvr_plugin.errors import PvrInputError
 
+_D = Definition
+#: Every key of :meth:`InversionResult.to_dict`: what was read, then the
+#: statistics (:data:`pvr_plugin.core.inversion_stats.DEFINITIONS`).
+DEFINITIONS = (
+    _D("source", "text", "the file or frame analysed"),
+    _D("start", "date", "first date of the input"),
+    _D("end", "date", "last date of the input"),
+    _D("periods", "count", "rows in the input"),
+    _D("periods_used", "count", "periods with both the top and the bottom return"),
+    _D("skipped_periods", "count", "periods without them: kept as NaN in the spread, left out of the statistics"),
+    _D("buckets", "count", "N, the number of buckets, ordered 1 (lowest ranked) to N (highest)"),
+    _D("top", "text", "column of the top bucket (bucket N unless chosen)"),
+    _D("bottom", "text", "column of the bottom bucket (bucket 1 unless chosen)"),
+    _D("top_bucket", "count", "bucket number of the top bucket"),
+    _D("bottom_bucket", "count", "bucket number of the bottom bucket"),
+    _D("inversions", "count", "periods with spread = top - bottom below 0 (a spread of 0 is no inversion)"),
+    _D("inversion_rate", "frac", "inversions / periods_used", "no period with a spread"),
+    _D("rolling_window", "count", "w, the periods of the rolling mean spread; about one year by default, 0 = off"),
+    _D("rolling_min_periods", "count", "w // 5, the fewest periods a rolling mean needs"),
+    _D("units", "text", "'percent' or 'fraction': how the bucket returns were read"),
+    _D("units_source", "text", "how the units were decided (given, or guessed from the values)"),
+    _D("periods_per_year", "ratio", "for the annualised figures: given, or inferred from the dates",
+       "fewer than two dates and none given"),
+    _D("periods_per_year_source", "text", "how periods_per_year was decided"),
+    _D("cumulative", "text",
+       "the cumulative top-minus-bottom curve behind the drawdowns: 'sum', the running sum of the spread "
+       "from 0 (spread units), or 'compound', prod(1 + spread) - 1 (a funded long-short spread)", "",
+       "'compound' is the curve alphalens and the Fama-French data library plot"),
+    *_STAT_DEFINITIONS,
+    _D("mean_by_bucket", "frac", "mean return of each bucket over the periods with every bucket present"),
+    _D("notes", "text", "what was assumed while reading (units, missing bucket numbers)"),
+)
+
+
 @dataclass(frozen=True)
 class InversionResult:
     """Everything :func:`analyze_inversions` computes.
@@ -60,7 +96,7 @@ class InversionResult:
     Returns are fractions throughout. ``spread`` and ``rolling_spread`` keep
     every input date (NaN where skipped); ``cumulative`` holds the summed curve
     over the periods used. ``episodes`` and ``drawdowns`` are tables with the
-    columns in :data:`EPISODE_COLUMNS` and :data:`DRAWDOWN_COLUMNS`, in date
+    columns in :data:`~pvr_plugin.core.inversion_stats.EPISODE_COLUMNS` and :data:`~pvr_plugin.core.inversion_stats.DRAWDOWN_COLUMNS`, in date
     order. ``mean_by_bucket`` is the mean return of each bucket over the
     periods with every bucket present.
     """
@@ -176,7 +212,7 @@ def analyze_inversions(data, *, top=None, bottom=None, rolling=0, periods_per_ye
     rolling : int or None
         Window (periods) of the rolling mean spread; ``min_periods`` is
         ``rolling // 5``. 0 turns it off; None picks about one year of
-        periods (:func:`default_rolling_window`).
+        periods (:func:`~pvr_plugin.core.inversion_stats.default_rolling_window`).
     periods_per_year : float, optional
         For annualised figures; inferred from the dates by default.
     cumulative : {'sum', 'compound'}

@@ -41,7 +41,7 @@ _RET_COLUMN = re.compile(r"^ret[ _]?(\d+)\s*(?:\(%\)|%)?$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class BucketReturns:
-    """Per-period bucket returns ready for :func:`analyze_inversions`.
+    """Per-period bucket returns ready for :func:`~pvr_plugin.core.inversion.analyze_inversions`.
 
     Attributes
     ----------

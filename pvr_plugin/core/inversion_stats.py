@@ -15,8 +15,11 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from pvr_plugin.core import stats
+from pvr_plugin.core.definitions import Definition
 
+#: Columns of the episodes table (and ``inversion_episodes.csv``).
 EPISODE_COLUMNS = ("start", "end", "length", "min_spread", "mean_spread", "max_spread")
+#: Columns of the drawdowns table of the cumulative spread.
 DRAWDOWN_COLUMNS = ("peak", "trough", "recovery", "depth", "periods_to_trough",
                     "periods_to_recover")
 
@@ -119,6 +122,70 @@ class AllBucketSpread:
     slope_spread: float
     periods_used: int
     skipped_periods: int
+
+
+_D = Definition
+_FEW = "fewer than two periods with a spread"
+#: Every statistic computed here, by its key in the JSON document
+#: (:meth:`pvr_plugin.core.inversion.InversionResult.to_dict`). The spread is
+#: ``top - bottom`` per period, fractions.
+DEFINITIONS = (
+    _D("episodes.start", "date", "first period of a maximal run of consecutive inversions (spread < 0)"),
+    _D("episodes.end", "date", "last period of that run"),
+    _D("episodes.length", "count", "periods in the run"),
+    _D("episodes.min_spread", "frac", "most negative spread in the run"),
+    _D("episodes.mean_spread", "frac", "mean spread in the run"),
+    _D("episodes.max_spread", "frac", "least negative spread in the run"),
+    _D("drawdowns.peak", "date",
+       "date of the high the cumulative curve fell from; the first date when it fell from the starting level"),
+    _D("drawdowns.trough", "date", "date of the curve's lowest point in the drawdown (the first on ties)"),
+    _D("drawdowns.recovery", "date", "first date the curve is back at the peak level", "while not recovered"),
+    _D("drawdowns.depth", "frac",
+       "trough - peak of the summed curve (spread units); (1 + trough) / (1 + peak) - 1 of the compounded one; "
+       "negative"),
+    _D("drawdowns.periods_to_trough", "count", "periods from the peak to the trough (the start counts as the "
+       "period before the first date)"),
+    _D("drawdowns.periods_to_recover", "count", "periods from the trough to the recovery", "while not recovered"),
+    _D("significance.mean_spread", "frac", "mean spread per period", "no period with a spread"),
+    _D("significance.std_spread", "frac", "sample standard deviation of the spread (ddof 1)", _FEW),
+    _D("significance.t_stat", "ratio",
+       "t-statistic of the mean spread with Newey-West (HAC, Bartlett kernel) standard errors, "
+       "no small-sample correction",
+       _FEW + ", or a constant spread (standard deviation below 1e-12 of its mean size); `note` says why",
+       "statsmodels `OLS(spread, 1).fit(cov_type='HAC', cov_kwds={'maxlags': L})`"),
+    _D("significance.p_value", "frac", "two-sided p-value of t from the normal distribution", "as t_stat",
+       "statsmodels, as t_stat"),
+    _D("significance.hac_maxlags", "count", "L = floor(4 * (n / 100) ** (2 / 9)), at most n - 1", "",
+       "Newey and West (1994), the lag rule of thumb"),
+    _D("significance.hit_rate", "frac", "share of periods with a spread above 0 (0 is no hit)",
+       "no period with a spread"),
+    _D("significance.information_ratio", "ratio", "mean_spread / std_spread * sqrt(periods per year)",
+       "as t_stat, or periods per year unknown"),
+    _D("significance.periods_used", "count", "periods with a spread"),
+    _D("significance.note", "text", "why t, p and the information ratio are undefined (empty when defined)"),
+    _D("runs_test.runs", "count", "maximal blocks of inverted or not-inverted periods"),
+    _D("runs_test.expected_runs", "ratio", "2 * inverted * not_inverted / n + 1, the mean number of runs if "
+       "inversions came at random"),
+    _D("runs_test.z", "ratio",
+       "(runs - expected_runs) / its standard deviation under randomness, with a 0.5 continuity correction "
+       "below 50 periods; z < 0: inversions cluster, z > 0: they alternate",
+       "only one kind of period, or two periods, one of each (zero variance)",
+       "statsmodels `runstest_1samp(spread, cutoff=0)`; Wald and Wolfowitz (1940)"),
+    _D("runs_test.p_value", "frac", "two-sided normal p-value of z", "as z", "statsmodels, as z"),
+    _D("runs_test.inverted", "count", "periods with spread < 0"),
+    _D("runs_test.not_inverted", "count", "periods with spread >= 0"),
+    _D("all_bucket.rank_corr_mean", "ratio",
+       "mean over periods of the Spearman rank correlation of bucket number (1 .. N) and bucket return "
+       "(average ranks for ties)", "no period with every bucket present and not all equal",
+       "`scipy.stats.spearmanr` per period"),
+    _D("all_bucket.rank_corr_t", "ratio", "mean / (std / sqrt(periods)) of those correlations",
+       "fewer than two such periods, or correlations that do not vary"),
+    _D("all_bucket.slope_spread", "frac",
+       "least-squares slope of each bucket's mean return on its bucket number, times N - 1: a top-minus-"
+       "bottom spread fitted through every bucket", "no period with every bucket present"),
+    _D("all_bucket.periods_used", "count", "periods with a rank correlation: every bucket present, not all equal"),
+    _D("all_bucket.skipped_periods", "count", "periods left out because a bucket was missing"),
+)
 
 
 def _runs(flags):

@@ -61,7 +61,7 @@ def pvr_many(cash_usd, long_usd, short_usd, value_usd=None, start_usd=None, mode
     start_usd : float or array_like of shape (runs,)
         Starting capital of each run (dollars). Required.
     model, leverage_limit
-        As in :func:`pvr_from_perf`.
+        As in :func:`~pvr_plugin.core.research.pvr_from_perf`.
     leverage : array_like, optional
         Gross leverage per day; default ``(long - short) / value``.
 

@@ -33,11 +33,56 @@ from pvr_plugin.core.deflation import (  # noqa: F401  (re-exported)
     deflated_sharpe_ratio, expected_max_sharpe, non_finite_column, plain, probabilistic_sharpe_ratio,
     sharpe_stats,
 )
+from pvr_plugin.core.deflation import DEFINITIONS as _DEFLATED
+from pvr_plugin.core.definitions import Definition
 from pvr_plugin.errors import PvrInputError
 
 DEFAULT_PARTITIONS = 16  # CSCV's S: 12,870 combinations, the paper's usual choice
 MAX_PARTITIONS = 20      # C(20, 10) = 184,756 combinations; more is slow and adds little
 METRICS = ("sharpe", "mean")
+
+_D = Definition
+#: The statistics of a sweep's "is the winner real?" report, by their keys in
+#: :meth:`PboResult.as_dict`, :class:`RankCorrelation` and
+#: ``pvr_plugin.core.deflation.DeflatedRatio.as_dict()``.
+DEFINITIONS = (
+    _D("risked_returns", "frac",
+       "(PnL_t - PnL_(t-1)) / max_risk_t per session, max risk known at t; 0 while nothing was at risk; its "
+       "mean is PvR %/day / 100 while max risk stays put",
+       "a PnL change while nothing is at risk"),
+    _D("pbo.pbo", "frac",
+       "probability of backtest overfitting: split the sessions into S equal blocks, and for each of the "
+       "C(S, S/2) halves as in-sample, take the in-sample best variant's out-of-sample relative rank w; PBO is "
+       "the share of combinations with logit ln(w / (1 - w)) <= 0 (the winner at or below the median)",
+       "fewer than two variants, a variant with missing returns, or too few sessions for S blocks (`reason`)",
+       "Bailey, Borwein, Lopez de Prado and Zhu, The Probability of Backtest Overfitting, "
+       "J. Computational Finance 20(4), 2017 (CSCV)"),
+    _D("pbo.combinations", "count", "C(S, S/2), the in-sample / out-of-sample splits"),
+    _D("pbo.metric", "text", "the ranking statistic: 'sharpe' (mean / std per session) or 'mean' (mean per "
+       "session; of risked returns it ranks by PvR %/day)"),
+    _D("pbo.partitions", "count", "S, the equal blocks of sessions (16 by default, at most 20)"),
+    _D("pbo.sessions_used", "count", "sessions in the blocks; the earliest sessions % S are left out"),
+    _D("pbo.oos_loss_probability", "frac", "share of combinations whose winner's out-of-sample statistic is "
+       "below 0", "as pbo"),
+    _D("pbo.degradation_slope", "ratio", "least-squares slope of the out-of-sample on the in-sample statistic "
+       "of the winners", "as pbo, or in-sample statistics that do not vary"),
+    _D("pbo.degradation_intercept", "ratio", "intercept of that line", "as degradation_slope"),
+    _D("pbo.reason", "text", "why pbo is undefined (empty when defined)"),
+    _D("pbo.variants", "text", "the variants' labels"),
+    _D("pbo.logits", "ratio", "ln(w / (1 - w)) per combination, w = out-of-sample rank / (variants + 1)"),
+    _D("pbo.is_performance", "ratio", "per combination, the winner's statistic in sample"),
+    _D("pbo.oos_performance", "ratio", "per combination, the winner's statistic out of sample"),
+    _D("pbo.winners", "text", "per combination, the in-sample best variant"),
+    _D("rank_correlation.rho", "ratio",
+       "Spearman's rank correlation of the variants' in-sample and out-of-sample PvR %/day (average ranks "
+       "for ties); 1 = same order", "fewer than 3 variants with both values, or one side all equal (`reason`)",
+       "`scipy.stats.spearmanr`"),
+    _D("rank_correlation.p_value", "frac", "two-sided p-value, scipy's t approximation (rough for few variants)",
+       "as rho", "`scipy.stats.spearmanr`"),
+    _D("rank_correlation.variants", "count", "variants with both values"),
+    _D("rank_correlation.reason", "text", "why rho is undefined (empty when defined)"),
+    *_DEFLATED,
+)
 
 
 # ------------------------------------------------------------------ PvR-based returns

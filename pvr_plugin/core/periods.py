@@ -18,6 +18,7 @@ MONTHLY = "monthly"
 # Median spacing between dates (calendar days, lower bound exclusive, upper
 # inclusive) -> periods per year and name. Wide ranges: month ends, holidays
 # and weekends make real spacings irregular.
+#: ``(low, high, periods per year, name)``: a median gap of dates in ``(low, high]`` days.
 FREQUENCIES = (
     (0.0, 4.5, 252, DAILY),
     (4.5, 10.5, 52, WEEKLY),
@@ -94,7 +95,7 @@ def infer_period(index, label="returns"):
     """The factsheet periodicity of sorted dates: ``'daily'``, ``'weekly'`` or ``'monthly'``.
 
     Fewer than two dates count as daily. Any other spacing is refused with a
-    one-line :class:`PvrInputError` naming ``label`` and the median gap.
+    one-line :class:`~pvr_plugin.errors.PvrInputError` naming ``label`` and the median gap.
     """
     if len(index) < 2:
         return DAILY

@@ -15,15 +15,31 @@ import numpy as np
 from pvr_plugin.core.stats import annualized_growth
 from pvr_plugin.errors import PvrInputError
 
-RISK_MODELS = ("cash_or_short", "gross", "margin", "proportional")
+#: What each risk model counts as the capital at risk in one bar (dollars),
+#: with S the starting capital, ``cash``, ``long >= 0``, ``short <= 0`` and
+#: value ``V`` at the bar; max risk is its running maximum.
+RISK_MODEL_DEFINITIONS = {
+    "cash_or_short": "max(0, S - cash, -short): the deepest dip of cash below the start (into margin, too) "
+                     "or the short book, whichever is larger. The default; the same PvR at any S for the "
+                     "same trades",
+    "gross": "long - short, the longs plus the shorts shown positive; the same PvR at any S for the same trades",
+    "margin": "with a leverage limit L (default 1): borrowed = running max of (leverage - L) * V over the bars "
+              "where leverage > L; risk = S + borrowed once anything was borrowed, else S - cash low. "
+              "Depends on S by design",
+    "proportional": "as cash_or_short, but while cash is below zero the dip is scaled by S / V (V > 0), so "
+                    "margin taken after large gains counts less (PvRp). Depends on S by design",
+}
+#: The risk models' names, the default first.
+RISK_MODELS = tuple(RISK_MODEL_DEFINITIONS)
 TRADING_DAYS_PER_YEAR = 252
 # Below a cent, "capital at risk" is float residue (zipline keeps cash as one
 # running float), not capital: dividing by it would give a huge, meaningless PvR.
+#: Smallest capital at risk PvR divides by (dollars); below it PvR is NaN.
 MIN_RISK_USD = 0.01
 
 
 def check_model(model):
-    """``model`` if it is one of :data:`RISK_MODELS`; else a one-line :class:`PvrInputError`.
+    """``model`` if it is one of :data:`RISK_MODELS`; else a one-line :class:`~pvr_plugin.errors.PvrInputError`.
 
     The one check of a risk-model name: every entry point (``pvr()``, the
     metrics sets, research, the command line) reaches it through

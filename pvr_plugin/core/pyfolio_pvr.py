@@ -32,7 +32,7 @@ def pvr_from_pyfolio(returns, positions, transactions=None, model="cash_or_short
         not the prices of the rest of the book between closes, so the
         extremes stay those at the closes.
     model, leverage_limit
-        As in :func:`pvr_from_perf`.
+        As in :func:`~pvr_plugin.core.research.pvr_from_perf`.
     start_usd : float, optional
         Starting capital; default the first day's value over ``1 + returns``
         of that day (the value before the first day).
@@ -40,7 +40,7 @@ def pvr_from_pyfolio(returns, positions, transactions=None, model="cash_or_short
     Returns
     -------
     pandas.DataFrame
-        As :func:`pvr_from_perf`, indexed like ``returns``; resolution
+        As :func:`~pvr_plugin.core.research.pvr_from_perf`, indexed like ``returns``; resolution
         ``'daily bars'`` (:data:`pvr_plugin.core.fields.DAILY_BARS`: pyfolio
         keeps end-of-day positions only).
     """

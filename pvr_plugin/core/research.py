@@ -5,13 +5,13 @@ Everything here comes from the same definitions as the in-algorithm tracker
 
 * :func:`pvr_from_perf` - a zipline performance DataFrame (from
   ``run_algorithm``, ``pvr run --out`` or a saved pickle);
-* :func:`pvr_from_pyfolio` - pyfolio's ``returns``, ``positions`` (with a
+* :func:`~pvr_plugin.core.pyfolio_pvr.pvr_from_pyfolio` - pyfolio's ``returns``, ``positions`` (with a
   ``cash`` column) and ``transactions``, no zipline needed;
 * :func:`pvr_daily` - either of the two, one entry point;
 * :func:`pvr_all_models` - every risk model side by side;
-* :func:`pvr_many` - thousands of backtests as (days, runs) arrays;
+* :func:`~pvr_plugin.core.many.pvr_many` - thousands of backtests as (days, runs) arrays;
 * :func:`run_summary` / :func:`summarize` - one run's headline figures, and
-  :func:`tag`, the short string for titles and file names.
+  :func:`~pvr_plugin.core.summary.tag`, the short string for titles and file names.
 
 No look-ahead: every value on day t uses days <= t only (running minima and
 maxima), so the first k rows of a whole run equal the run cut after k days.
@@ -136,7 +136,7 @@ def pvr_from_perf(perf, model="cash_or_short", start_usd=None, leverage_limit=1.
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``perf``; columns :data:`DAILY_COLUMNS`: ``days``
+        Indexed like ``perf``; columns :data:`~pvr_plugin.core.perf_frame.DAILY_COLUMNS`: ``days``
         (sessions so far), ``value_usd``, ``pnl_usd``, the close's
         ``cash_usd``/``long_usd``/``short_usd``/``leverage``/``risk_usd``,
         the running ``cash_low_usd``, ``max_short_usd``, ``max_leverage``,
@@ -247,7 +247,7 @@ def pvr_daily(perf, positions=None, transactions=None, model=None, start_usd=Non
 
     ``pvr_daily(perf)`` is :func:`pvr_from_perf` (the model defaulting to the
     frame's own, :func:`frame_model`); ``pvr_daily(returns, positions,
-    transactions)`` is :func:`pvr_from_pyfolio` (default model
+    transactions)`` is :func:`~pvr_plugin.core.pyfolio_pvr.pvr_from_pyfolio` (default model
     ``cash_or_short``). The result's ``attrs['resolution']`` says what the
     extremes were measured from: pyfolio's end-of-day positions reach
     ``'daily bars'`` only, so ``resolution='intraday'`` is refused for them.
@@ -276,7 +276,7 @@ def summarize(daily, returns=None, alpha=math.nan, beta=math.nan, sharpe=None, m
     Parameters
     ----------
     daily : pandas.DataFrame
-        From :func:`pvr_from_perf` or :func:`pvr_from_pyfolio`.
+        From :func:`pvr_from_perf` or :func:`~pvr_plugin.core.pyfolio_pvr.pvr_from_pyfolio`.
     returns : array_like, optional
         Daily returns (fractions) for the Sharpe ratio when ``sharpe`` is not
         given.
@@ -345,7 +345,7 @@ def run_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution
     start_usd, leverage_limit, resolution
         As in :func:`pvr_from_perf`.
     positions, transactions : pandas.DataFrame, optional
-        pyfolio's, as in :func:`pvr_from_pyfolio`.
+        pyfolio's, as in :func:`~pvr_plugin.core.pyfolio_pvr.pvr_from_pyfolio`.
 
     Returns
     -------

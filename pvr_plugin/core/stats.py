@@ -13,7 +13,7 @@ definitions, which empyrical does not have.
 
 Sign convention: a drawdown is a fraction <= 0 (empyrical's and zipline's),
 so :func:`max_drawdown` of a falling curve is negative. Tables that show a
-drawdown's size (the factsheet, SPEC section 3) show ``-max_drawdown``.
+drawdown's size (the factsheet) show ``-max_drawdown``.
 """
 from dataclasses import dataclass
 
@@ -253,7 +253,7 @@ def value_at_risk(returns, alpha=DEFAULT_ALPHA):
 def expected_shortfall(returns, alpha=DEFAULT_ALPHA):
     """Expected shortfall: the mean of the returns at or below the ``alpha``-quantile.
 
-    The product's definition (SPEC section 3). empyrical's
+    The factsheet's definition (``docs/definitions.md``). empyrical's
     :func:`~empyrical.conditional_value_at_risk` averages a fixed number of
     lowest returns, ``int((n - 1) * alpha) + 1``; the two agree unless
     returns tie with the next order statistic at the cutoff, where this one
@@ -313,7 +313,7 @@ def _varies(x, centred, rel=1e-12):
 def tail_correlation(returns, market, alpha=DEFAULT_ALPHA, w=TAIL_BLEND):
     """Correlation implied by the expected shortfalls of two series and their blend.
 
-    The factsheet product's measure (SPEC section 3): divide each series by
+    The factsheet product's measure (``docs/definitions.md``): divide each series by
     its standard deviation, form the blend ``p = w s + (1 - w) m``, take
     the expected shortfall :func:`expected_shortfall` at ``alpha`` and the
     mean of each, write ``d_x = ES_x - mean_x``, and solve the variance of

@@ -45,7 +45,7 @@ def load_bucket_returns(source, **options):
 
 
 def read_returns(source, column=None, kind="auto", unit="auto", name=None):
-    """:func:`pvr_plugin.core.factsheet.inputs.read_returns`, also from a file.
+    """:func:`pvr_plugin.core.factsheet.series.read_returns`, also from a file.
 
     A ``.pkl``/``.pickle``/``.parquet`` file (e.g. a zipline performance
     frame saved by ``pvr run --out``; a pickle can run code when read: only
@@ -71,7 +71,7 @@ def read_returns(source, column=None, kind="auto", unit="auto", name=None):
 
 
 def read_benchmark(spec, name=None):
-    """:func:`pvr_plugin.core.factsheet.inputs.read_benchmark`, also from a file (named by its stem)."""
+    """:func:`pvr_plugin.core.factsheet.series.read_benchmark`, also from a file (named by its stem)."""
     if is_path(spec):
         loaded = read_returns(spec, name=name)
         return core_inputs.LoadedReturns(loaded.returns, loaded.name, loaded.notes, None)

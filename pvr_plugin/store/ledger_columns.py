@@ -46,7 +46,9 @@ _AFTER = (
     ("perf_path", "TEXT"),
     ("error", "TEXT"),
 )
+#: ``(name, SQLite type)`` of every column of the ``runs`` table.
 LEDGER_COLUMNS = _IDENTITY + tuple((q.name, q.ledger) for q in QUANTITIES if q.ledger) + _AFTER
+#: The ``runs`` table's column names.
 COLUMN_NAMES = tuple(name for name, _ in LEDGER_COLUMNS)
 TYPES = {name: sql.split()[0] for name, sql in LEDGER_COLUMNS}
 def _json_default(value):
@@ -63,7 +65,7 @@ def params_key(params):
     """Canonical JSON of a parameter dict (sorted keys, no spaces).
 
     Two dicts with the same items give the same key whatever their order,
-    so a sweep can ask :meth:`RunLedger.has` whether a combination is done.
+    so a sweep can ask :meth:`pvr_plugin.store.run_ledger.RunLedger.has` whether a combination is done.
     Tuples and lists give the same key.
     """
     if params is None:

@@ -97,7 +97,7 @@ def run_series(result, model=None):
 def record_run(result, ledger=None, perf_path=None, sweep_id=None, model=None):
     """Record a finished run and its per-session series in the ledger; return its ``run_id``.
 
-    ``ledger`` is a :class:`RunLedger` or a path (default
+    ``ledger`` is a :class:`~pvr_plugin.store.run_ledger.RunLedger` or a path (default
     ``$PVR_HOME/runs.sqlite``). Other arguments as in :func:`run_record`.
     """
     if not isinstance(ledger, RunLedger):

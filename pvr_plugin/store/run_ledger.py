@@ -6,12 +6,12 @@ mode with a busy timeout, so several processes (a sweep's workers) can write
 to it at once. Every :meth:`RunLedger.record` is one transaction: a process
 killed mid-write leaves no half row and every earlier row intact.
 
-Columns (:data:`LEDGER_COLUMNS`): identity of the run (``run_id``,
+Columns (:data:`~pvr_plugin.store.ledger_columns.LEDGER_COLUMNS`): identity of the run (``run_id``,
 ``created_at``, ``status`` 'ok' or 'failed', ``error``), what ran
 (``algorithm`` path, ``algorithm_name``, ``algorithm_sha256``, ``params``
 JSON, ``params_key``, ``sweep_id``, ``bundle``, ``start``, ``end``,
 ``data_frequency``, ``capital_usd``, ``metrics_set``, ``risk_model``), the
-summary figures of :class:`pvr_plugin.core.research.RunSummary`, and
+summary figures of :class:`pvr_plugin.core.summary.RunSummary`, and
 ``runtime_s`` and ``perf_path`` (the saved performance frame, if any).
 A run recorded with its series also has one row of the ``series`` table
 (:mod:`pvr_plugin.store.series`), written in the same transaction.
@@ -148,9 +148,9 @@ class RunLedger:
         Parameters
         ----------
         row : dict
-            Column name -> value (see :data:`LEDGER_COLUMNS`); ``run_id`` and
+            Column name -> value (see :data:`~pvr_plugin.store.ledger_columns.LEDGER_COLUMNS`); ``run_id`` and
             ``created_at`` are filled in, ``status`` defaults to 'ok', a
-            ``params`` dict is stored as JSON and its :func:`params_key`
+            ``params`` dict is stored as JSON and its :func:`~pvr_plugin.store.ledger_columns.params_key`
             added. NaN numbers are stored as NULL.
         series : pandas.DataFrame or dict, optional
             The run's per-session series
@@ -232,14 +232,14 @@ class RunLedger:
         sweep_id : str, optional
         status : {'ok', 'failed', 'all', None}
         sort : str
-            Any column of :data:`LEDGER_COLUMNS`; missing values sort last.
+            Any column of :data:`~pvr_plugin.store.ledger_columns.LEDGER_COLUMNS`; missing values sort last.
         descending : bool
         limit : int, optional
 
         Returns
         -------
         pandas.DataFrame
-            Columns :data:`COLUMN_NAMES`; ``params`` is the JSON text.
+            Columns :data:`~pvr_plugin.store.ledger_columns.COLUMN_NAMES`; ``params`` is the JSON text.
         """
         return rows_frame(*self.query_rows(algorithm, sweep_id, status, sort, descending, limit))
 
@@ -318,7 +318,7 @@ class RunLedger:
         return out
 
     def has(self, sweep_id, params_key, status="ok"):  # noqa: F811  (the argument, not the function)
-        """Is a run of this sweep with this :func:`params_key` recorded?
+        """Is a run of this sweep with this :func:`~pvr_plugin.store.ledger_columns.params_key` recorded?
 
         By default only successful runs count, so a resumed sweep retries the
         failed ones; ``status='failed'`` asks for failed runs, ``None`` (or

@@ -10,8 +10,8 @@ ledger kept series is in the tables with its summary only, and the sheet says
 so. Frames and files are computed with the same function the ledger uses, so
 a run compares the same whether it is recorded or saved.
 
-Curves are drawn from every session. Lines longer than :data:`DRAW_POINTS`
-can be drawn as the low and high of :data:`DRAW_BUCKETS` time spans (the
+Curves are drawn from every session. Lines longer than ``DRAW_POINTS``
+can be drawn as the low and high of :data:`~pvr_plugin.views.inversion_tear.DRAW_BUCKETS` time spans (the
 page report does, to stay small); every number in the tables uses every
 session.
 """
@@ -74,7 +74,7 @@ class ComparedRun:
         Its per-session series (:func:`pvr_plugin.store.series.session_series`);
         None for a run the ledger keeps the summary of only.
     settings : dict
-        What ran (:data:`SETTINGS`).
+        What ran (:data:`~pvr_plugin.core.fields.SETTINGS`).
     note : str
         Why it has no curves, else empty.
     """
@@ -190,7 +190,7 @@ def ranked_table(runs):
 
 
 def settings_table(runs):
-    """What each run was (:data:`SETTINGS`), in the order of :func:`ranked_table`."""
+    """What each run was (:data:`~pvr_plugin.core.fields.SETTINGS`), in the order of :func:`ranked_table`."""
     order = ranked_table(runs)["run"].tolist()
     by_name = {r.name: r.settings for r in runs}
     return pd.DataFrame([by_name[name] for name in order], columns=list(SETTINGS))

@@ -58,11 +58,11 @@ def _dates(index):
 
 def daily_and_summary(perf, model=None, start_usd=None, leverage_limit=1.0, resolution="auto",
                       positions=None, transactions=None):
-    """The per-day PvR frame and :class:`~pvr_plugin.core.research.RunSummary` the sheet shows.
+    """The per-day PvR frame and :class:`~pvr_plugin.core.summary.RunSummary` the sheet shows.
 
     ``perf`` is a zipline performance frame, the path of a saved one, a
     per-day frame already made by :func:`~pvr_plugin.core.research.pvr_from_perf`
-    or :func:`~pvr_plugin.core.research.pvr_from_pyfolio`, or, with
+    or :func:`~pvr_plugin.core.pyfolio_pvr.pvr_from_pyfolio`, or, with
     ``positions``, pyfolio's ``returns``.
     """
     if positions is not None or transactions is not None:
@@ -98,7 +98,7 @@ def _check_pyfolio(positions):
 
 
 def summary_table(summary):
-    """A :class:`RunSummary` as a one-column DataFrame (index: the figure's name)."""
+    """A :class:`~pvr_plugin.core.summary.RunSummary` as a one-column DataFrame (index: the figure's name)."""
     fields = summary.as_dict()
     order = list(research.SUMMARY_KEYS) + [k for k in fields if k not in research.SUMMARY_KEYS]
     return pd.DataFrame({"value": [fields[k] for k in order]},
@@ -211,11 +211,11 @@ def create_pvr_tear_sheet(perf, positions=None, transactions=None, model=None, s
     perf : pandas.DataFrame, pandas.Series or path
         A zipline performance frame (or a saved ``.pkl``/``.parquet`` one:
         a pickle can run code when opened, so give only your own files), a
-        per-day frame from :func:`~pvr_plugin.core.research.pvr_from_pyfolio`,
+        per-day frame from :func:`~pvr_plugin.core.pyfolio_pvr.pvr_from_pyfolio`,
         or pyfolio's ``returns`` (with ``positions``).
     positions, transactions : pandas.DataFrame, optional
         pyfolio's (dollar values per asset and ``cash``; fills), as in
-        :func:`~pvr_plugin.core.research.pvr_from_pyfolio`.
+        :func:`~pvr_plugin.core.pyfolio_pvr.pvr_from_pyfolio`.
     model : str, optional
         Risk model; default the frame's own (``pvr-*`` metrics sets), else
         ``cash_or_short``.
@@ -231,7 +231,7 @@ def create_pvr_tear_sheet(perf, positions=None, transactions=None, model=None, s
     -------
     pandas.DataFrame, or (matplotlib.figure.Figure, pandas.DataFrame)
         The summary table: one row per figure of
-        :class:`~pvr_plugin.core.research.RunSummary` (column ``value``).
+        :class:`~pvr_plugin.core.summary.RunSummary` (column ``value``).
     """
     daily, summary = daily_and_summary(perf, model, start_usd, leverage_limit, resolution, positions,
                                        transactions)

@@ -18,7 +18,7 @@ from pvr_plugin.store.files import load_frame
 from pvr_plugin.store.recording import result_summary
 from pvr_plugin.store.run_ledger import RunLedger
 
-# The figures every comparison row has (the `pvr runs` / `pvr compare` JSON keys).
+#: The figures every comparison row has (the ``pvr runs`` / ``pvr compare`` JSON keys).
 COMPARISON_COLUMNS = ("run", "run_id", "algorithm", "source", *SUMMARY_KEYS, "risk_model",
                       "capital_usd", "start", "end")
 

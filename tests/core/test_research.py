@@ -355,7 +355,7 @@ def test_pyfolio_known_answer():
 
 
 def loop_reference(cash, long_, short, start, model, limit=1.0):
-    """Per-day Python loop over one run: the SPEC's definitions, written out."""
+    """Per-day Python loop over one run: the definitions (docs/definitions.md), written out."""
     cash_low, max_short, max_risk, borrowed = start, 0.0, 0.0, 0.0
     out = []
     for c, lg, sh in zip(cash, long_, short):

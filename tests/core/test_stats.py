@@ -28,7 +28,7 @@ def test_downside_volatility_matches_empyrical_with_risk_free_series(pair):
     r, _, rf = pair
     expected = empyrical.downside_risk(r, required_return=pd.Series(rf, r.index))
     assert risk.downside_risk(r.to_numpy(), rf) == pytest.approx(expected, abs=TOL)
-    # Hand (SPEC formula): excess (0.009, -0.021, 0.029, -0.011); negatives squared
+    # Hand (docs/definitions.md formula): excess (0.009, -0.021, 0.029, -0.011); negatives squared
     # 0.000441 + 0.000121 = 0.000562; / 4 * 252 = 0.035406.
     got = risk.downside_risk([0.01, -0.02, 0.03, -0.01], [0.001] * 4)
     assert got == pytest.approx(math.sqrt(0.035406), abs=TOL)
@@ -140,7 +140,7 @@ def test_expected_shortfall_includes_ties_at_the_quantile():
 
 
 def _tail_corr_by_spec(s, m, alpha=0.05, w=0.5):
-    """Straight transcription of SPEC section 3, with pandas (independent code path)."""
+    """Straight transcription of the definition in docs/definitions.md, with pandas (independent code path)."""
     s = pd.Series(s) / pd.Series(s).std()
     m = pd.Series(m) / pd.Series(m).std()
     p = w * s + (1 - w) * m

@@ -15,13 +15,13 @@ from pvr_plugin.sweep.spec import load_spec
 from pvr_plugin.views.sweep_views import effects_text, plot_parallel, plot_sweep_views, runs_text
 from tests.conftest import STRATEGIES, run_pvr
 
-SPEC = STRATEGIES / "long_short_sweep.toml"
+SWEEP_SPEC = STRATEGIES / "long_short_sweep.toml"
 
 
 @pytest.fixture(scope="module")
 def sweep(shipped_sweep):
     path, stdout = shipped_sweep
-    spec = load_spec(SPEC)
+    spec = load_spec(SWEEP_SPEC)
     ledger = RunLedger(path)
     return spec, ledger, ledger.query(sweep_id=spec.sweep_id), stdout
 

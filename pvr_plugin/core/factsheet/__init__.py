@@ -1,4 +1,4 @@
-"""Factsheet statistics (SPEC section 3): inputs, statistics, report.
+"""Factsheet statistics (defined in ``docs/definitions.md``): inputs, statistics, report.
 
 Pure numeric core (numpy, pandas, empyrical); no zipline, no plotting.
 

@@ -10,7 +10,23 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pvr_plugin.core.definitions import Definition
 from pvr_plugin.core.stats import drawdown_series, underwater_runs
+
+
+_D = Definition
+#: The drawdown report's columns, by their keys in the factsheet's JSON.
+DEFINITIONS = (
+    _D("drawdowns.peak", "date", "last date at the high-water mark before the fall (the first date for a fall "
+       "that starts with the first return)"),
+    _D("drawdowns.trough", "date", "date of the lowest point (the first on ties)"),
+    _D("drawdowns.recovery", "date", "first date back at or above the mark", "while still under water"),
+    _D("drawdowns.depth", "frac", "1 - trough value / mark value, positive; the deepest equals max drawdown",
+       "", "pyfolio's drawdown table dates a drawdown the same way"),
+    _D("drawdowns.duration_sessions", "count", "returns after the peak up to and including the recovery (to the "
+       "last date while under water)"),
+    _D("drawdowns.duration_days", "count", "calendar days over the same span"),
+)
 
 
 @dataclass(frozen=True)

@@ -172,14 +172,14 @@ def prepare_inputs(returns, benchmarks=DEFAULT_BENCHMARKS, primary=None, risk_fr
     Parameters
     ----------
     returns : pd.Series, pd.DataFrame, bytes or LoadedReturns
-        The strategy; see :func:`read_returns` (for a file,
+        The strategy; see :func:`~pvr_plugin.core.factsheet.series.read_returns` (for a file,
         :func:`pvr_plugin.store.inputs.prepare_inputs`).
     benchmarks : sequence or dict
         Built-in names, Series or loaded returns (a dict maps display names
         to those). May be empty.
     primary : str, optional
         Name of the primary benchmark; the first one by default.
-    risk_free : see :func:`read_risk_free`
+    risk_free : see :func:`~pvr_plugin.core.factsheet.riskfree.read_risk_free`
         ``None`` (auto): the 3-month T-bill when its data cover the returns,
         otherwise zero, and the source says so.
     start, end : date-like, optional
@@ -189,8 +189,8 @@ def prepare_inputs(returns, benchmarks=DEFAULT_BENCHMARKS, primary=None, risk_fr
         Inferred from the dates when not given.
     annualization : int, optional
         Periods per year, overriding ``period``'s default.
-    column, kind, unit : see :func:`read_returns`.
-    risk_free_unit : see :func:`read_risk_free`.
+    column, kind, unit : see :func:`~pvr_plugin.core.factsheet.series.read_returns`.
+    risk_free_unit : see :func:`~pvr_plugin.core.factsheet.riskfree.read_risk_free`.
     risk_free_fill : float
         With the built-in T-bill (``risk_free`` None), the annual yield
         (fraction) used where the T-bill data do not reach; 0 by default.

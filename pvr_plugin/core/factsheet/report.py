@@ -1,6 +1,6 @@
 """Assemble every factsheet statistic into one JSON-serialisable report.
 
-:func:`build_report` computes each analytics widget of SPEC section 3 over
+:func:`build_report` computes each analytics widget of the factsheet over
 the whole date range (the top-level JSON keys) and, when widgets are
 requested with their own options (date range, top N, confidence level,
 rolling windows, benchmarks), each of those too. A statistic that cannot be
@@ -134,7 +134,7 @@ def build_report(inputs, widgets=None, top_n=OPTIONS["top_n"].default, confidenc
         report over the whole range.
     alpha : float
         Significance level of the risk statistics' VaR, expected shortfall
-        and tail correlation (SPEC: 0.05).
+        and tail correlation (0.05 by default).
 
     Returns
     -------

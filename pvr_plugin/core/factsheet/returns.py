@@ -12,12 +12,33 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pvr_plugin.core.definitions import Definition
 from pvr_plugin.core.periods import DAILY, PERIOD_GRACE_DAYS, month_codes
 from pvr_plugin.core.stats import total_return
 from pvr_plugin.errors import PvrInputError
 
 DEFAULT_WINDOWS = ("1M", "3M", "6M", "1Y", "3Y", "5Y")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+_D = Definition
+#: The calendar tables of the factsheet, by their keys in its JSON.
+DEFINITIONS = (
+    _D("monthly_returns", "frac", "compounded return of each calendar month; the first and last month with the "
+       "days they have"),
+    _D("yearly_returns", "frac", "compounded return of each calendar year"),
+    _D("return_report.best", "frac", "highest compounded (not annualised) return of k consecutive calendar "
+       "months, windows stepping one month", "a window longer than the data"),
+    _D("return_report.worst", "frac", "lowest such return", "as best"),
+    _D("return_report.mean", "frac", "mean of those returns", "as best"),
+    _D("return_report.median", "frac", "median of those returns", "as best"),
+    _D("return_report.last", "frac", "the most recent window's return", "as best"),
+    _D("return_report.count", "count", "number of windows (0 when the window is longer than the data)"),
+    _D("worst_months.month", "date", "one of the calendar months with the lowest returns (5 by default), worst "
+       "first, ties in calendar order"),
+    _D("worst_months.return", "frac", "the strategy's return that month"),
+    _D("worst_months.benchmark", "frac", "the primary benchmark's return that month",
+       "no benchmark data that month"),
+)
 
 
 def monthly_returns(returns):

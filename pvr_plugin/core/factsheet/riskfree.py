@@ -132,7 +132,7 @@ def read_risk_free(spec=None, unit="auto", label=None):
         column, annual (files are opened by
         :func:`pvr_plugin.store.inputs.read_risk_free`). A Series holds dated
         annual yields. ``None``/``'auto'`` is
-        resolved by :func:`prepare_inputs` (the T-bill when it covers the
+        resolved by :func:`~pvr_plugin.core.factsheet.inputs.prepare_inputs` (the T-bill when it covers the
         returns, else zero, said loudly).
     label : str, optional
         Names CSV bytes in messages and in the source (the file's path).

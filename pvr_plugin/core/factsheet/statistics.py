@@ -32,7 +32,14 @@ class Statistic:
         ``compute(window, done)`` -> float; ``done`` holds the statistics
         of the same window computed before this one.
     why_nan : callable
-        ``why_nan(window)`` -> the reason the value is NaN.
+        ``why_nan(window)`` -> the reason the value is NaN (``nan_reasons``).
+    formula : str
+        How it is computed (``r`` the returns, ``rf`` the per-period
+        risk-free rates, ``n`` their number, ``ppy`` periods per year).
+    undefined : str
+        When it is NaN, in general terms.
+    reference : str
+        The library function it agrees with, or how it differs.
     """
 
     key: str
@@ -42,6 +49,9 @@ class Statistic:
     unit: str
     compute: object
     why_nan: object
+    formula: str = ""
+    undefined: str = ""
+    reference: str = ""
 
 
 @dataclass
@@ -127,54 +137,119 @@ def _trailing(months):
     return lambda w, done: ret_mod.trailing_return(w.returns, months, w.period)
 
 
+#: Every return and risk statistic, in the order of the return-statistics table.
 STATISTICS = (
     Statistic("total_return", "return", "Total return", "Total", "frac",
-              lambda w, d: stats.total_return(w.values), lambda w: "no returns"),
+              lambda w, d: stats.total_return(w.values), lambda w: "no returns",
+              formula="prod(1 + r) - 1",
+              undefined="no returns in the range"),
     Statistic("cagr", "return", "CAGR", "CAGR", "frac",
               lambda w, d: stats.cagr(w.values, annualization=w.annualization),
-              lambda w: "the compounded value reaches zero or below"),
+              lambda w: "the compounded value reaches zero or below",
+              formula="prod(1 + r) ** (ppy / n) - 1, years counted in periods",
+              undefined="the compounded value reaches zero or below",
+              reference="`empyrical.cagr`"),
     Statistic("ytd", "return", "Year to date", "YTD", "frac",
-              lambda w, d: ret_mod.ytd_return(w.returns), lambda w: "no returns"),
-    Statistic("ror_3m", "return", "3 month ROR", "3M", "frac", _trailing(3), _history(3)),
-    Statistic("ror_6m", "return", "6 month ROR", "6M", "frac", _trailing(6), _history(6)),
-    Statistic("ror_1y", "return", "1 year ROR", "1Y", "frac", _trailing(12), _history(12)),
-    Statistic("ror_3y", "return", "3 year ROR", "3Y", "frac", _trailing(36), _history(36)),
+              lambda w, d: ret_mod.ytd_return(w.returns), lambda w: "no returns",
+              formula="compounded return since 1 January of the last date's year",
+              undefined="no returns"),
+    Statistic("ror_3m", "return", "3 month ROR", "3M", "frac", _trailing(3), _history(3),
+              formula="compounded return of the returns dated after the last date minus 3 months, "
+                      "not annualised",
+              undefined="the series starts later than 3 months before its last date (a few days' grace)"),
+    Statistic("ror_6m", "return", "6 month ROR", "6M", "frac", _trailing(6), _history(6),
+              formula="as the 3 month ROR, over 6 months",
+              undefined="less than 6 months of history"),
+    Statistic("ror_1y", "return", "1 year ROR", "1Y", "frac", _trailing(12), _history(12),
+              formula="as the 3 month ROR, over 12 months",
+              undefined="less than 12 months of history"),
+    Statistic("ror_3y", "return", "3 year ROR", "3Y", "frac", _trailing(36), _history(36),
+              formula="as the 3 month ROR, over 36 months, not annualised",
+              undefined="less than 36 months of history",
+              reference="quantstats annualises its 3Y figure; this one is cumulative"),
     Statistic("winning_months_frac", "return", "Winning months", "Win %", "frac",
-              lambda w, d: w.month_stats.winning_months_frac, lambda w: "no months"),
+              lambda w, d: w.month_stats.winning_months_frac, lambda w: "no months",
+              formula="share of calendar months with a compounded return above 0 (a flat month is no win)",
+              undefined="no months"),
     Statistic("avg_winning_month", "return", "Avg winning month", "Avg win", "frac",
-              lambda w, d: w.month_stats.avg_winning_month, lambda w: "no winning month"),
+              lambda w, d: w.month_stats.avg_winning_month, lambda w: "no winning month",
+              formula="mean return of the months above 0",
+              undefined="no winning month"),
     Statistic("avg_losing_month", "return", "Avg losing month", "Avg loss", "frac",
-              lambda w, d: w.month_stats.avg_losing_month, lambda w: "no losing month"),
+              lambda w, d: w.month_stats.avg_losing_month, lambda w: "no losing month",
+              formula="mean return of the months below 0",
+              undefined="no losing month"),
     Statistic("volatility", "risk", "Volatility (ann.)", "Vol", "frac",
-              lambda w, d: stats.annual_volatility(w.values, annualization=w.annualization), _two),
+              lambda w, d: stats.annual_volatility(w.values, annualization=w.annualization), _two,
+              formula="std(r, ddof=1) * sqrt(ppy)",
+              undefined="fewer than 2 returns",
+              reference="`empyrical.annual_volatility`"),
     Statistic("downside_volatility", "risk", "Downside volatility (ann.)", "Down vol", "frac",
               lambda w, d: stats.downside_risk(w.values, w.risk_free, annualization=w.annualization),
-              lambda w: "no returns"),
-    # The factsheet shows the drawdown's size (SPEC section 3); stats keeps it <= 0.
+              lambda w: "no returns",
+              formula="sqrt(sum(min(r - rf, 0) ** 2) / n * ppy), over all n returns",
+              undefined="no returns",
+              reference="`empyrical.downside_risk(r, rf)`"),
+    # The factsheet shows the drawdown's size; stats keeps it <= 0.
     Statistic("max_drawdown", "risk", "Max drawdown", "Max DD", "frac",
-              lambda w, d: -stats.max_drawdown(w.values), lambda w: "no returns"),
-    Statistic("var", "risk", "VaR (monthly)", "VaR", "frac", _tail(stats.value_at_risk), _months),
+              lambda w, d: -stats.max_drawdown(w.values), lambda w: "no returns",
+              formula="abs(min(C_t / max(C_s, s <= t) - 1)), C compounded from 1 before the first "
+                      "return; shown positive",
+              undefined="no returns",
+              reference="`-empyrical.max_drawdown`"),
+    Statistic("var", "risk", "VaR (monthly)", "VaR", "frac", _tail(stats.value_at_risk), _months,
+              formula="the alpha-quantile (5%) of the monthly returns, linear interpolation",
+              undefined="fewer than 1 / alpha (20) monthly returns",
+              reference="`empyrical.value_at_risk` on monthly returns"),
     Statistic("expected_shortfall", "risk", "Expected shortfall (monthly)", "ES", "frac",
-              _tail(stats.expected_shortfall), _months),
+              _tail(stats.expected_shortfall), _months,
+              formula="mean of the monthly returns at or below the VaR, ties at the cutoff included",
+              undefined="fewer than 1 / alpha (20) monthly returns",
+              reference="`empyrical.conditional_value_at_risk` when no return ties at the cutoff"),
     Statistic("sharpe", "risk", "Sharpe", "Sharpe", "ratio",
               lambda w, d: stats.sharpe_ratio(w.values, w.risk_free, annualization=w.annualization),
-              lambda w: _two(w) if w.n < 2 else "excess returns do not vary"),
+              lambda w: _two(w) if w.n < 2 else "excess returns do not vary",
+              formula="mean(r - rf) / std(r - rf, ddof=1) * sqrt(ppy)",
+              undefined="fewer than 2 returns, or excess returns that do not vary",
+              reference="`empyrical.sharpe_ratio(r, rf)`"),
     Statistic("sortino", "risk", "Sortino", "Sortino", "ratio",
               lambda w, d: (stats.sortino_ratio(w.values, w.risk_free, annualization=w.annualization)
                             if w.n >= 2 else np.nan),
-              lambda w: _two(w) if w.n < 2 else "no return below the risk-free rate"),
+              lambda w: _two(w) if w.n < 2 else "no return below the risk-free rate",
+              formula="mean(r - rf) * ppy / downside volatility",
+              undefined="fewer than 2 returns, or no return below the risk-free rate",
+              reference="`empyrical.sortino_ratio(r, rf)`"),
     Statistic("calmar", "risk", "Calmar", "Calmar", "ratio",
-              lambda w, d: stats.calmar_ratio(d["cagr"], -d["max_drawdown"]), lambda w: "no drawdown"),
+              lambda w, d: stats.calmar_ratio(d["cagr"], -d["max_drawdown"]), lambda w: "no drawdown",
+              formula="CAGR / max drawdown",
+              undefined="no drawdown",
+              reference="`empyrical.calmar_ratio`"),
     Statistic("beta", "risk", "Beta", "Beta", "ratio",
-              _relative(lambda x, y, rf, w, d: stats.beta(x, y)), _why_relative()),
+              _relative(lambda x, y, rf, w, d: stats.beta(x, y)), _why_relative(),
+              formula="OLS slope of r on the primary benchmark's returns m (raw returns, with an "
+                      "intercept), over the dates both have",
+              undefined="no benchmark, fewer than 2 dates in common, or returns that do not vary",
+              reference="`empyrical.beta`; statsmodels OLS"),
     Statistic("alpha", "risk", "Alpha (ann.)", "Alpha", "frac",
               _relative(lambda x, y, rf, w, d: stats.alpha(x, y, rf, annualization=w.annualization,
-                                                         beta_value=d["beta"])), _why_relative()),
+                                                         beta_value=d["beta"])), _why_relative(),
+              formula="(1 + mean((r - rf) - beta * (m - rf))) ** ppy - 1",
+              undefined="as beta",
+              reference="`empyrical.alpha`; quantstats multiplies by ppy instead of compounding"),
     Statistic("correlation", "risk", "Correlation", "Corr", "ratio",
-              _relative(lambda x, y, rf, w, d: stats.correlation(x, y)), _why_relative()),
+              _relative(lambda x, y, rf, w, d: stats.correlation(x, y)), _why_relative(),
+              formula="Pearson correlation of r and m over the dates both have",
+              undefined="as beta",
+              reference="pandas `Series.corr`"),
     Statistic("tail_correlation", "risk", "Tail correlation", "Tail corr", "ratio",
               _relative(lambda x, y, rf, w, d: stats.tail_correlation(x, y, w.alpha), tail=True),
-              _why_relative(tail=True)),
+              _why_relative(tail=True),
+              formula="s = r / std(r), m = market / std(market), p = w s + (1 - w) m with w = 0.5; "
+                      "d_x = ES(x) - mean(x) at alpha 5% for x in s, m, p; (d_p ** 2 - w ** 2 d_s ** 2 "
+                      "- (1 - w) ** 2 d_m ** 2) / (2 w (1 - w) d_s d_m), on the returns at their own "
+                      "periodicity; not bounded to [-1, 1]",
+              undefined="no benchmark, or fewer than 1 / alpha (20) dates in common with it",
+              reference="the factsheet product's own measure; equals the Pearson correlation for normal returns"),
 )
 RETURN_STAT_KEYS = tuple(s.key for s in STATISTICS if s.group == "return")
 # Risk statistics in the order of the risk-statistics table (alpha before beta).

@@ -138,7 +138,7 @@ class WidgetResult:
     Attributes
     ----------
     type : str
-        One of :data:`ANALYTICS_WIDGETS`.
+        One of :data:`~pvr_plugin.core.factsheet.widgets.ANALYTICS_WIDGETS`.
     options : dict
         The options used, resolved (dates as ISO strings).
     data : dict
@@ -216,7 +216,7 @@ def resolve_options(inputs, wtype, options=None, where=None):
     ----------
     inputs : FactsheetInputs
     wtype : str
-        One of :data:`ANALYTICS_WIDGETS`.
+        One of :data:`~pvr_plugin.core.factsheet.widgets.ANALYTICS_WIDGETS`.
     options : dict, optional
     where : str, optional
         Names the widget in messages (``widgets[3]``).
@@ -404,6 +404,7 @@ def _pvr(ctx, o):
 
 # --------------------------------------------------------------------------- the registry
 
+#: Every widget type by name, in page order.
 WIDGETS = {w.name: w for w in (
     WidgetSpec("cumulative_performance", "Cumulative performance", 2, ("benchmarks",), _cumulative),
     WidgetSpec("monthly_distribution", "Distribution of monthly returns", 1,
@@ -423,6 +424,7 @@ WIDGETS = {w.name: w for w in (
     WidgetSpec("image", "", 1, ("path", "title", "caption")),
     WidgetSpec("time_series", "Time series", 2, ("csv", "title")),
 )}
+#: The widgets computed from the returns (not the product's own text, tables and images).
 ANALYTICS_WIDGETS = tuple(name for name, w in WIDGETS.items() if w.is_analytics)
 BASIC_WIDGETS = tuple(name for name, w in WIDGETS.items() if not w.is_analytics)
 # Kept for callers that want the option names of each analytics widget.
