@@ -25,6 +25,8 @@ _DAY_COLUMNS = tuple((q.column, q.name) for q in QUANTITIES if q.column and q.da
 _RESOLUTION_COLUMN = BY_NAME["resolution"].column
 _MODEL_COLUMN = BY_NAME["risk_model"].column
 _EXACT_COLUMN = BY_NAME["intraday_exact"].column
+#: Every column the metrics set adds to zipline's performance frame, from the field table
+#: (``intraday_exact`` among them: False where a session could not be rebuilt exactly).
 COLUMNS = tuple(q.column for q in QUANTITIES if q.column)
 SUMMARY_KEY = "pvr"
 # context.risk_report[INEXACT_KEY]: [{"session", "reason"}] of minute sessions
