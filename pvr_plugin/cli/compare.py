@@ -32,7 +32,7 @@ def _check_outputs(html, pdf):
 
 def _side_by_side(frame):
     """One column per run, one row per figure; tags listed under it (every line within the width)."""
-    from pvr_plugin.views.text_table import WIDTH, Column, cell, cut, header, missing, render
+    from pvr_plugin.views.text_table import NA, Column, cell, header, missing, render, wrap
 
     names = _unique(frame["run"])
     columns = [Column("", tuple(header(r) for r in _SIDE_BY_SIDE), right=False)]
@@ -40,7 +40,8 @@ def _side_by_side(frame):
         cells = tuple(cell(r, frame.loc[i, r]) for r in _SIDE_BY_SIDE)
         # a run's name may be cut, its figures never
         columns.append(Column(run, cells, floor=max(map(len, cells))))
-    tags = "\n".join(cut(f"  {run}: {'n/a' if missing(tag) else tag}", WIDTH) for run, tag in zip(names, frame["tag"]))
+    tags = "\n".join(line for run, tag in zip(names, frame["tag"])
+                     for line in wrap(f"{run}: {NA if missing(tag) else tag}", indent="  "))
     return render(columns) + "\n\ntags\n" + tags + _undefined_notes(names, frame["nan_reason"])
 
 

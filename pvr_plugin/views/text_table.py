@@ -189,9 +189,10 @@ def _lines(columns, widths, gap):
 def render_lines(columns, width=WIDTH, keep=1, gap="  "):
     """The table as lines of at most ``width`` characters.
 
-    ``keep`` first columns are the key: when the table does not fit even
-    with its text cut, it is printed in blocks of the other columns, each
-    block after the key and separated by an empty line.
+    ``keep`` first columns are the key (as many of them as fit in half the
+    width): when the table does not fit even with its text cut, it is
+    printed in blocks of the other columns, each block after the key and
+    separated by an empty line.
     """
     columns = list(columns)
     if not columns:
@@ -200,6 +201,9 @@ def render_lines(columns, width=WIDTH, keep=1, gap="  "):
                          width - len(gap) * (len(columns) - 1))
     if sum(widths) + len(gap) * (len(widths) - 1) <= width:
         return _lines(columns, widths, gap)
+    # the key repeats in every block: at most half the width of it, and never less than one column
+    while keep > 1 and sum(widths[:keep]) + len(gap) * keep > width // 2:
+        keep -= 1
     keys, rest = columns[:keep], columns[keep:]
     key_widths = widths[:keep]
     room = width - sum(key_widths) - len(gap) * len(keys)
