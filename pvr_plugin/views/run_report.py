@@ -133,7 +133,7 @@ def comparison_text(results):
     from pvr_plugin.views.text_table import table, wrap
 
     full = comparison_frame(results)
-    text = table(_DEMO_COLUMNS, {c: full[c].tolist() for c in _DEMO_COLUMNS})
+    text = table(_DEMO_COLUMNS, {c: full[c].tolist() for c in _DEMO_COLUMNS}, gap=" ")
     notes = [line for run, cap, why in full[["run", "capital_usd", "nan_reason"]].itertuples(index=False) if why
              for line in wrap(f"{run} ${cap:,.0f}: {why}", indent="  ")]
     if notes:

@@ -48,6 +48,7 @@ _HEADERS = {"run_id": "run", "created_at": "created (UTC)", "algorithm_name": "a
 _FORMATS = {"runtime_s": ".1f"}
 #: Longest plain number: a longer one is shown with three significant digits.
 _LONGEST_NUMBER = 12
+_INFINITE = (math.inf, -math.inf)
 
 
 def unit_of(name):
@@ -79,37 +80,57 @@ def missing(value):
         return True
 
 
+def _shown(unit, fmt=""):
+    """The function that shows a finite float in ``unit``."""
+    fmt = fmt or _UNIT_FORMATS.get(unit, "")
+    if unit == "count":
+        return lambda x: str(int(round(x)))
+    if unit == "usd":
+        def usd(x):
+            text = format(abs(x), fmt)
+            return ("-$" if x < 0 and text.strip("0.,") else "$") + text
+        return usd
+    if unit == "pct":
+        return lambda x: format(x, fmt) + "%"
+    fmt = fmt or "g"
+
+    def plain(x):
+        text = format(x, fmt)
+        return text if len(text) <= _LONGEST_NUMBER else format(x, ".3g")
+    return plain
+
+
 def number(value, unit, fmt=""):
     """One number as text in ``unit`` (a key of :data:`pvr_plugin.core.fields.UNITS`)."""
-    if missing(value):
-        return NA
-    v = float(value)
-    if unit == "count":
-        return format(int(round(v)), "d")
-    fmt = fmt or _UNIT_FORMATS.get(unit, "")
-    if unit == "usd":
-        text = format(abs(v), fmt)
-        return ("-$" if v < 0 and text.strip("0.,") else "$") + text
-    if unit == "pct":
-        return format(v, fmt) + "%"
-    text = format(v, fmt) if fmt else format(v, "g")
-    return text if len(text) <= _LONGEST_NUMBER else format(v, ".3g")
+    return NA if missing(value) else _shown(unit, fmt)(float(value))
+
+
+def formatter(name):
+    """The function that makes the cells of column ``name`` (looked up once for a whole column)."""
+    if name == "created_at":
+        return lambda value: NA if missing(value) else str(value)[:16].replace("T", " ")
+    unit = unit_of(name)
+    if unit in (None, "text", "date"):
+        return lambda value: value if type(value) is str else NA if missing(value) else str(value)
+    q = BY_NAME.get(name)
+    shown = _shown(unit, q.fmt if q is not None else _FORMATS.get(name, ""))
+
+    def one(value):
+        if type(value) is float:  # SQLite's REAL: the common case first
+            return NA if value != value or value in _INFINITE else shown(value)
+        if isinstance(value, (str, bool)):
+            return value if isinstance(value, str) else str(value)
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            return NA if missing(value) else str(value)
+        return NA if x != x or x in _INFINITE else shown(x)
+    return one
 
 
 def cell(name, value):
     """A cell of column ``name``: a number by its unit, else the value's text (:data:`NA` if missing)."""
-    if missing(value):
-        return NA
-    if name == "created_at":
-        return str(value)[:16].replace("T", " ")
-    unit = unit_of(name)
-    if unit in (None, "text", "date") or isinstance(value, (str, bool)):
-        return str(value)
-    q = BY_NAME.get(name)
-    try:
-        return number(value, unit, q.fmt if q is not None else _FORMATS.get(name, ""))
-    except (TypeError, ValueError):
-        return str(value)
+    return formatter(name)(value)
 
 
 def cut(text, width):
@@ -156,7 +177,7 @@ def column(name, values, label=None, floor=None):
     Numbers are right-aligned; text is left-aligned and may be cut down to
     ``floor`` characters (default 10; numbers are never cut).
     """
-    cells = tuple(cell(name, v) for v in values)
+    cells = tuple(map(formatter(name), values))
     text = unit_of(name) in (None, "text", "date") and name != "created_at" and not all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in values if not missing(v))
     if floor is None:
@@ -179,11 +200,13 @@ def _cut_widths(widths, floors, budget):
 
 
 def _lines(columns, widths, gap):
-    def line(texts):
-        parts = [cut(t, w).rjust(w) if c.right else cut(t, w).ljust(w) for c, t, w in zip(columns, texts, widths)]
-        return gap.join(parts).rstrip()
-    rows = zip(*(c.cells for c in columns)) if columns else ()
-    return [line([c.header for c in columns]), *(line(r) for r in rows)]
+    # one column at a time, each cell cut only where the column was
+    def texts(c, w):
+        cells = [c.header, *c.cells]
+        if w < c.width:
+            cells = [cut(t, w) for t in cells]
+        return [t.rjust(w) for t in cells] if c.right else [t.ljust(w) for t in cells]
+    return [gap.join(parts).rstrip() for parts in zip(*(texts(c, w) for c, w in zip(columns, widths)))]
 
 
 def render_lines(columns, width=WIDTH, keep=1, gap="  "):
@@ -201,6 +224,7 @@ def render_lines(columns, width=WIDTH, keep=1, gap="  "):
                          width - len(gap) * (len(columns) - 1))
     if sum(widths) + len(gap) * (len(widths) - 1) <= width:
         return _lines(columns, widths, gap)
+    widths = [c.width for c in columns]  # in blocks there is room: nothing is cut that need not be
     # the key repeats in every block: at most half the width of it, and never less than one column
     while keep > 1 and sum(widths[:keep]) + len(gap) * keep > width // 2:
         keep -= 1
