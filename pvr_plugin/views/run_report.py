@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from pvr_plugin.adapters import pvr_log
-from pvr_plugin.core.fields import BY_NAME
 from pvr_plugin.core.research import SUMMARY_KEYS, run_summary
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store.files import load_frame
