@@ -12,7 +12,7 @@ import click
 from pvr_plugin.cli.help import example
 from pvr_plugin.core.pvr import RISK_MODELS
 from pvr_plugin.errors import PvrInputError
-from pvr_plugin.cli.runs import _LABELS, _emit, _fmt, _undefined_notes, _unique
+from pvr_plugin.cli.runs import _emit, _undefined_notes, _unique
 
 #: Runs of a sweep compared by default (its best by PvR %/day).
 DEFAULT_TOP = 20
@@ -32,13 +32,18 @@ def _check_outputs(html, pdf):
 
 
 def _side_by_side(frame):
-    import pandas as pd
+    """One column per run, one row per figure; tags listed under it (every line within the width)."""
+    from pvr_plugin.views.text_table import NA, Column, cell, header, missing, render, wrap
 
     names = _unique(frame["run"])
-    side = pd.DataFrame({run: [_fmt(r, frame.loc[i, r]) for r in _SIDE_BY_SIDE] for i, run in enumerate(names)},
-                        index=[_LABELS.get(r, r) for r in _SIDE_BY_SIDE])
-    tags = "\n".join(f"  {run}: {tag}" for run, tag in zip(names, frame["tag"]))
-    return side.to_string() + "\n\ntags\n" + tags + _undefined_notes(names, frame["nan_reason"])
+    columns = [Column("", tuple(header(r) for r in _SIDE_BY_SIDE), right=False)]
+    for i, run in enumerate(names):
+        cells = tuple(cell(r, frame.loc[i, r]) for r in _SIDE_BY_SIDE)
+        # a run's name may be cut, its figures never
+        columns.append(Column(run, cells, floor=max(map(len, cells))))
+    tags = "\n".join(line for run, tag in zip(names, frame["tag"])
+                     for line in wrap(f"{run}: {NA if missing(tag) else tag}", indent="  "))
+    return render(columns) + "\n\ntags\n" + tags + _undefined_notes(names, frame["nan_reason"])
 
 
 def _write_page(runs, html, pdf, **page):

@@ -1,41 +1,22 @@
-"""``pvr runs``: the run ledger, best PvR %/day first (and the table helpers ``pvr compare`` shares).
+"""``pvr runs``: the run ledger, best PvR %/day first (and the helpers ``pvr compare`` shares).
 
 Listing works on SQLite's own rows, without pandas or the statistics
 libraries: a ledger of 10,000 runs lists in a fraction of a second. (``--csv``
 goes through pandas, for pandas' CSV.)
 """
 import json
-import math
 
 import click
 
 from pvr_plugin.cli.help import example
-from pvr_plugin.core.fields import QUANTITIES
 from pvr_plugin.errors import PvrInputError
+from pvr_plugin.views.text_table import table, wrap
 
 # Shown in the text table of `pvr runs` (JSON and CSV carry every column).
 _RUNS_TEXT = ("run_id", "created_at", "algorithm_name", "status", "pvr_per_day_pct", "pvr_pct",
               "qret_pct", "sharpe", "max_drawdown", "max_risk_usd", "max_leverage", "days", "tag")
-# Headers and number formats: the field table's for the figures, the ledger's own columns here.
-_LABELS = {
-    "run_id": "run", "created_at": "created (UTC)", "algorithm_name": "algorithm", "capital_usd": "capital $",
-    **{q.name: q.header for q in QUANTITIES if q.ledger and q.unit not in ("text", "count")},
-}
-_FORMATS = {
-    "capital_usd": "{:,.0f}", "runtime_s": "{:.1f}",
-    **{q.name: "{:" + q.fmt + "}" for q in QUANTITIES if q.ledger and q.fmt and q.unit != "count"},
-}
-
-
-def _plain(value):
-    """A cell value as a plain Python one (numpy and pandas values converted, NaN as None)."""
-    if type(value).__module__.split(".")[0] in ("numpy", "pandas"):
-        from pvr_plugin.core.jsonable import jsonable
-
-        return jsonable(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+# The tag repeats the figures in short: it gives up its width first.
+_FLOORS = {"tag": 8, "algorithm_name": 12}
 
 
 def _parsed(item):
@@ -52,38 +33,6 @@ def records(frame):
     from pvr_plugin.core.jsonable import records as plain_records
 
     return [_parsed(item) for item in plain_records(frame)]
-
-
-def _fmt(column, value):
-    return _fmt_plain(column, _plain(value))
-
-
-def _fmt_plain(column, value):
-    """A cell of a plain Python value (SQLite's own: None, int, float, str)."""
-    if value is None:
-        return "n/a" if column in _FORMATS else ""
-    if column in _FORMATS and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _FORMATS[column].format(value)
-    if column == "created_at":
-        return str(value)[:16].replace("T", " ")
-    return str(value)
-
-
-def _column_cells(column, values):
-    """:func:`_fmt_plain` of a whole column, the format looked up once."""
-    spec = _FORMATS.get(column)
-    if spec is None and column != "created_at":
-        return ["" if v is None else str(v) for v in values]
-    return [_fmt_plain(column, v) if spec is None or not isinstance(v, float) else spec.format(v)
-            for v in values]
-
-
-def text_table(columns, values):
-    """Right-aligned text columns: ``values[c]`` is the list of column ``c``'s plain values."""
-    cells = [[_LABELS.get(c, c)] + _column_cells(c, values[c]) for c in columns]
-    widths = [max(map(len, col)) for col in cells]
-    lines = zip(*([x.rjust(w) for x in col] for col, w in zip(cells, widths)))
-    return "\n".join(" ".join(line) for line in lines)
 
 
 def _emit(frame, as_json, as_csv, text):
@@ -138,13 +87,14 @@ def runs(algorithm, sweep_id, status, sort, ascending, limit, as_json, as_csv, l
         columns.insert(4, sort)
     values = {c: ([row[where[c]] for row in found] if c in where else [None] * len(found))
               for c in {*columns, "nan_reason"}}
-    click.echo(text_table(columns, values)
+    click.echo(table(columns, values, gap=" ", floors=_FLOORS)
                + _undefined_notes([f"run {i}" for i in values["run_id"]], values["nan_reason"]))
 
 
 def _undefined_notes(names, reasons):
     """Lines saying why a run's return statistics are n/a (the account reached zero)."""
-    notes = [f"  {name}: {why}" for name, why in zip(names, reasons) if isinstance(why, str) and why]
+    notes = [line for name, why in zip(names, reasons) if isinstance(why, str) and why
+             for line in wrap(f"{name}: {why}", indent="  ")]
     if not notes:
         return ""
     return "\n\nalpha, beta, Sharpe, max drawdown and CAGR are n/a (undefined) for\n" + "\n".join(notes)

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from pvr_plugin.core.fields import BY_NAME, UNIT_SUFFIX
 from pvr_plugin.store.files import atomic_write
 from pvr_plugin.views import comparison as cmp
-from pvr_plugin.views.factsheet_html import CHART_STYLE, CSP, CSS, MARGIN_MM, check_paper, html_to_pdf  # noqa: F401 (html_to_pdf: used through this module)
+from pvr_plugin.views.factsheet_html import CHART_STYLE, CSP, CSS, MARGIN_MM, name_cell, check_paper, html_to_pdf  # noqa: F401 (html_to_pdf: used through this module)
 
 MM = 1 / 25.4
 WIDTH_MM = 188.0
@@ -42,7 +42,8 @@ EXTRA_CSS = """
 .page{padding-bottom:2mm}
 section.widget{margin-bottom:1mm}
 .keys{display:flex;flex-wrap:wrap;gap:.6mm 3mm;margin:0 0 .8mm}
-.key{display:inline-flex;align-items:center;gap:1mm;white-space:nowrap}
+.key{display:inline-flex;align-items:center;gap:1mm;max-width:100%;overflow-wrap:anywhere}
+.key svg{flex:none}
 .key svg{display:inline-block;width:7mm;height:2mm}
 td.wrap{white-space:normal;overflow-wrap:break-word}
 table.settings{table-layout:fixed}
@@ -107,8 +108,9 @@ def _table(header, rows, cls="", left=(), widths_mm=None):
     head = "".join(f"<th{' class=l' if i in left else ''}>{_esc(h)}</th>" for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(r) + "</tr>" for r in rows)
     klass = f' class="{cls}"' if cls else ""
-    cols = ("<colgroup>" + "".join(f'<col style="width:{w}mm">' for w in widths_mm) + "</colgroup>"
-            if widths_mm else "")
+    # shares of the table's width: the columns never add up to more than the section
+    cols = ("<colgroup>" + "".join(f'<col style="width:{100 * w / sum(widths_mm):.2f}%">' for w in widths_mm)
+            + "</colgroup>" if widths_mm else "")
     return f"<table{klass}>{cols}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -122,13 +124,14 @@ def _section(kind, title, body, sub=""):
 
 def _ranked_section(runs, colors):
     table = cmp.ranked_table(runs)
-    header = ["#", "", "Run", *(BY_NAME[n].header if BY_NAME[n].unit in UNIT_SUFFIX else BY_NAME[n].title
-                                for n in TABLE_FIGURES), "Curves"]
+    # dollar cells carry their $; percent figures are plain numbers under a % header
+    header = ["#", "", "Run", *(BY_NAME[n].header if BY_NAME[n].unit in UNIT_SUFFIX and BY_NAME[n].unit != "usd"
+                                else BY_NAME[n].title for n in TABLE_FIGURES), "Curves"]
     rows = []
     for _, r in table.iterrows():
         color, style = colors.get(r["run"], ("#999999", "-"))
         swatch = _swatch(color, style) if r["series"] == "kept" else ""
-        rows.append([f"<td>{r['rank']}</td>", f'<td class="swatch">{swatch}</td>', f"<td class=l>{_esc(r['run'])}</td>",
+        rows.append([f"<td>{r['rank']}</td>", f'<td class="swatch">{swatch}</td>', name_cell(r["run"]),
                      *(_cell(n, r[n], r.get("nan_reason") or "") for n in TABLE_FIGURES),
                      f"<td>{'yes' if r['series'] == 'kept' else 'no'}</td>"])
     return _section("ranked", "Ranked by PvR %/day", _table(header, rows, left={2}))
@@ -175,7 +178,7 @@ def _settings_section(runs):
                      f'<td class="wrap l">{_esc(_params_text(s["params"]))}</td>', f"<td class=l>{_esc(dates)}</td>",
                      f"<td>{'' if capital is None or capital != capital else f'{float(capital):,.0f}'}</td>",
                      f'<td class="wrap l">{_esc(details)}</td>', f"<td class=l>{_esc(s['tag'] or '')}</td>"])
-    table = _table(header, rows, cls="settings", left=range(len(header)), widths_mm=(24, 22, 36, 18, 17, 36, 35))
+    table = _table(header, rows, cls="settings", left=range(len(header)), widths_mm=(34, 22, 30, 18, 15, 32, 35))
     return _section("settings", "Settings and tags", table)
 
 

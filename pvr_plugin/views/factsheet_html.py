@@ -79,6 +79,11 @@ th:first-child,td:first-child{text-align:left}
 thead th{border-bottom:0.2mm solid #999;font-weight:bold;color:#333}
 tbody tr:nth-child(even){background:#f5f7fa}
 td.na{color:#999}
+.name{white-space:normal;overflow-wrap:anywhere;min-width:14mm}
+td.name{text-align:left}
+.name span{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow:hidden}
+table.text th,table.text td{white-space:normal;overflow-wrap:anywhere}
+header,footer,.widget h2,.free{overflow-wrap:anywhere}
 td.neg{color:#b03020}
 .heat td,.heat th{font-size:5.8pt;padding:.1mm .4mm}
 thead tr.group th{border-bottom:0;text-align:center;font-weight:normal;color:#666}
@@ -135,13 +140,20 @@ def _svg(draw, span, height_mm):
     return text[text.index("<svg"):]
 
 
-def _kv_table(rows):
+def name_cell(name, tag="td"):
+    """A cell naming a series: wraps, at most two lines (the whole name in its tooltip)."""
+    return f'<{tag} class="name" title="{_esc(name)}"><span>{_esc(name)}</span></{tag}>'
+
+
+def _kv_table(rows, cls=""):
     body = "".join(f"<tr><th>{_esc(k)}</th>{cell}</tr>" for k, cell in rows)
-    return f"<table><tbody>{body}</tbody></table>"
+    klass = f' class="{cls}"' if cls else ""
+    return f"<table{klass}><tbody>{body}</tbody></table>"
 
 
-def _grid_table(header, rows, cls="", group=None):
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+def _grid_table(header, rows, cls="", group=None, names=()):
+    """A table with a header row; the header cells at ``names`` are series names (they wrap)."""
+    head = "".join(name_cell(h, "th") if i in names else f"<th>{_esc(h)}</th>" for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(r) + "</tr>" for r in rows)
     klass = f' class="{cls}"' if cls else ""
     top = f'<tr class="group">{group}</tr>' if group else ""
@@ -178,7 +190,7 @@ def _w_es(w, report):
     d = w.data
     rows = []
     for name, v in d["series"].items():
-        rows.append([f"<td>{_esc(name)}</td>"] + [
+        rows.append([name_cell(name)] + [
             _fmt(v[k], reason=w.reasons.get(f"series.{name}.{k}"))
             for k in ("var_periodic", "es_periodic", "var_monthly", "es_monthly")])
     per = {"daily": "daily", "weekly": "weekly"}.get(report.period, "per period")
@@ -216,7 +228,7 @@ def _w_metrics(w, report):
             "tail_correlation")
     rows = []
     for name, stats in w.data.items():
-        rows.append([f"<td>{_esc(name)}</td>"] + [
+        rows.append([name_cell(name)] + [
             _fmt(-stats[k] if k == "max_drawdown" and stats[k] is not None else stats[k], k,
                  w.reasons.get(f"{name}.{k}")) for k in keys])
     return _grid_table([""] + [SHORT[k] for k in keys], rows)
@@ -241,7 +253,7 @@ def _w_worst(w, report):
     bench = w.data["benchmark"]
     rows = [[f"<td>{m['month']}</td>", _fmt(m["return"]), _fmt(m["benchmark"], reason="no benchmark data")]
             for m in w.data["months"]]
-    return _grid_table(["Month", report.name, bench or "benchmark"], rows)
+    return _grid_table(["Month", report.name, bench or "benchmark"], rows, names=(1, 2))
 
 
 def _w_pvr(w, report):
@@ -270,10 +282,10 @@ def _basic_body(widget):
     if t == "free_text":
         return f'<p class="free">{_esc(c)}</p>'
     if t == "key_value":
-        return _kv_table([(k, f"<td>{_esc(v)}</td>") for k, v in c])
+        return _kv_table([(k, f"<td>{_esc(v)}</td>") for k, v in c], cls="text")
     if t == "table":
         rows = [[f"<td>{_esc(v)}</td>" for v in row] for row in c.itertuples(index=False)]
-        return _grid_table(list(c.columns), rows)
+        return _grid_table(list(c.columns), rows, cls="text")
     if t == "image":
         data, mime = c
         alt = widget.options.get("caption") or widget.options.get("title") or "image"

@@ -5,13 +5,15 @@ import math
 
 import pandas as pd
 
+from pvr_plugin.views.text_table import WIDTH, Column, number, render_lines, wrap
+
 
 def _num(x, digits=4):
-    return "n/a" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
+    return number(x, "ratio", f".{digits}f")
 
 
 def _prob(x):
-    return "n/a" if x is None or not math.isfinite(x) else f"{x:.2f}"
+    return number(x, "ratio", ".2f")
 
 
 def _rank(x):
@@ -30,6 +32,14 @@ def fold_table(validation, k):
     return pd.DataFrame(cols)
 
 
+def fold_lines_table(validation, k):
+    """Fold ``k`` as text-table lines, two characters narrower than the width (they are indented)."""
+    t = fold_table(validation, k)
+    columns = [Column(name, tuple(t[name]), right=name != "variant", floor=16 if name == "variant" else 0)
+               for name in t.columns]
+    return render_lines(columns, width=WIDTH - 2)
+
+
 def fold_lines(validation):
     """Per fold: the table, the winner's fall, the rank correlation."""
     lines = []
@@ -37,18 +47,18 @@ def fold_lines(validation):
     for k, s in enumerate(validation.folds, 1):
         f = s.fold
         head = "out of sample" if len(validation.folds) == 1 else f"fold {k}"
-        lines.append(f"{head}: in-sample {f.in_first} to {f.in_last}, out-of-sample {f.oos_first} to {f.oos_last}"
-                     " (ranked by in-sample PvR %/day)")
+        lines.append(f"{head}: in-sample {f.in_first} to {f.in_last}, out-of-sample {f.oos_first} to {f.oos_last},"
+                     " ranked by in-sample PvR %/day")
         if n:
-            lines += ["  " + line for line in fold_table(validation, k).to_string(index=False).splitlines()]
+            lines += ["  " + line for line in fold_lines_table(validation, k)]
         if s.winner:
             fall = s.fall_pvr_per_day_pct
             moved = (f"fell {_num(fall)}" if fall > 0 else f"rose {_num(-fall)}") if math.isfinite(fall) else "n/a"
             lines.append(
                 f"  in-sample winner {s.winner}: {_num(s.winner_is_pvr_per_day_pct)} %/day in sample, "
-                f"{_num(s.winner_oos_pvr_per_day_pct)} out of sample ({moved} %/day), out-of-sample rank "
-                f"{_rank(s.winner_oos_rank)} of {n}; best out of sample: {s.best_oos}"
+                f"{_num(s.winner_oos_pvr_per_day_pct)} out of sample ({moved} %/day)"
             )
+            lines.append(f"    out-of-sample rank {_rank(s.winner_oos_rank)} of {n}; best out of sample: {s.best_oos}")
         rc = s.rank_correlation
         shown = _num(rc.rho, 2) if not rc.reason else f"n/a ({rc.reason})"
         lines.append(f"  rank correlation in/out of sample (Spearman, PvR %/day): {shown}")
@@ -88,8 +98,12 @@ def overfit_lines(validation):
 
 
 def validation_lines(validation):
-    """Every line of the report: folds (if any), then the overfitting block."""
+    """Every line of the report: folds (if any), then the overfitting block, each within the width."""
     lines = fold_lines(validation)
     if lines:
         lines.append("")
-    return lines + overfit_lines(validation)
+    out = []
+    for line in lines + overfit_lines(validation):
+        indent = line[:len(line) - len(line.lstrip())]
+        out += [line] if len(line) <= WIDTH else wrap(line.strip(), indent=indent)
+    return out

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from pvr_plugin.adapters import pvr_log
-from pvr_plugin.core.fields import BY_NAME
 from pvr_plugin.core.research import SUMMARY_KEYS, run_summary
 from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store.files import load_frame
@@ -126,23 +125,16 @@ def ranked(rows):
 # The `pvr demo` table's columns; headers and formats come from the field table.
 _DEMO_COLUMNS = ("run", "capital_usd", "days", "qret_pct", "pvr_pct", "pvr_per_day_pct", "max_risk_usd",
                  "cash_low_usd", "max_short_usd", "max_leverage", "sharpe", "max_drawdown", "alpha", "beta")
-# A wiped-out account gives huge zipline alphas: three significant digits.
-_DEMO_FORMATS = {"alpha": ".3g", "beta": ".3g", "capital_usd": ",.0f"}
 
 
 def comparison_text(results):
     """The `pvr demo` table: one line per run, best PvR %/day first, n/a explained below it."""
+    from pvr_plugin.views.text_table import table, wrap
+
     full = comparison_frame(results)
-    headers = {"capital_usd": "capital $", **{n: BY_NAME[n].header for n in _DEMO_COLUMNS if n in BY_NAME}}
-    fmt = {}
-    for name in _DEMO_COLUMNS:
-        spec = _DEMO_FORMATS.get(name) or (BY_NAME[name].fmt if name in BY_NAME and name != "days" else "")
-        if spec:
-            fmt[headers.get(name, name)] = lambda v, spec=spec: _num(v, spec)
-    text = full[list(_DEMO_COLUMNS)].rename(columns=headers).to_string(index=False, formatters=fmt,
-                                                                       na_rep="n/a")
-    notes = [f"  {run} ${cap:,.0f}: {why}" for run, cap, why in
-             full[["run", "capital_usd", "nan_reason"]].itertuples(index=False) if why]
+    text = table(_DEMO_COLUMNS, {c: full[c].tolist() for c in _DEMO_COLUMNS}, gap=" ")
+    notes = [line for run, cap, why in full[["run", "capital_usd", "nan_reason"]].itertuples(index=False) if why
+             for line in wrap(f"{run} ${cap:,.0f}: {why}", indent="  ")]
     if notes:
         text += "\n\nn/a (undefined once an account reaches zero):\n" + "\n".join(notes)
     return text
@@ -169,4 +161,6 @@ def run_lines(result):
 
 
 def _num(x, spec):
-    return "n/a" if x is None or x != x else format(x, spec)
+    from pvr_plugin.views.text_table import number
+
+    return number(x, "ratio", spec)

@@ -31,6 +31,7 @@ from pvr_plugin.sweep.parameters import (
     FIGURE, best_run, heatmap_pair, heatmap_table, parameter_effects, parameter_frame, params_dict, value_order,
 )
 from pvr_plugin.views import style
+from pvr_plugin.views.text_table import Column, column, number, render, wrap
 
 STYLE = {**style.BASE_STYLE, "font.size": 8, "axes.titlesize": 9}
 _PER_DAY = BY_NAME[FIGURE]
@@ -39,17 +40,17 @@ RUN_FIGURES = ("pvr_per_day_pct", "pvr_pct", "qret_pct", "max_risk_usd", "max_le
 
 
 def _num(value, spec):
-    if value is None or (isinstance(value, float) and not math.isfinite(value)) or value is pd.NA:
-        return "n/a"
-    return format(float(value), spec)
+    return number(value, _PER_DAY.unit, spec)
 
 
 def value_text(value):
     """A parameter value as shown: ``63``, ``weekly``, ``1,000,000`` for capital."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int) and abs(value) >= 10_000:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
         return f"{value:,}"
+    if isinstance(value, float):
+        return format(value, ".6g")  # 0.30000000000000004 from arithmetic reads 0.3
     return str(value)
 
 
@@ -188,16 +189,14 @@ def _figure(size):
 # ------------------------------------------------------------------ text
 
 
-def _table(header, rows, right):
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    def line(cells):
-        text = "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-        return text.rstrip()
-    return "\n".join([line(header), *(line(r) for r in rows)])
-
-
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _values_column(label, values, floor=10):
+    """A column of parameter values: right-aligned when every one is a number, else cut like text."""
+    numeric = all(_is_number(v) for v in values)
+    return Column(label, tuple(value_text(v) for v in values), right=numeric, floor=0 if numeric else floor)
 
 
 def runs_text(results):
@@ -210,22 +209,22 @@ def runs_text(results):
     ok = [(row, p) for (_, row), p in zip(results.iterrows(), params) if row.get("status") == "ok"]
     failed = [(row, p) for (_, row), p in zip(results.iterrows(), params) if row.get("status") != "ok"]
     ok.sort(key=lambda rp: -rp[0][FIGURE] if pd.notna(rp[0][FIGURE]) else math.inf)
-    header = ["run", *names, *(["capital $"] if several else []),
-              *(BY_NAME[f].header for f in RUN_FIGURES), "tag"]
-    numeric = {i + 1 for i, n in enumerate(names) if all(_is_number(p.get(n)) for _, p in ok)}
-    right = {0, *numeric, *range(len(names) + several + 1, len(header) - 1)}
-    rows = []
-    for row, p in ok:
-        cells = [str(row["run_id"]), *(value_text(p.get(n, "")) for n in names)]
+    if ok:
+        rows = [row for row, _ in ok]
+        columns = [column("run_id", [row["run_id"] for row in rows])]
+        columns += [_values_column(n, [p.get(n, "") for _, p in ok]) for n in names]
         if several:
-            cells.append(_num(row["capital_usd"], ",.0f"))
-        cells += [_num(row[f], BY_NAME[f].fmt) for f in RUN_FIGURES]
-        cells.append(str(row.get("tag") or ""))
-        rows.append(cells)
-    text = _table(header, rows, right) if rows else "no successful runs"
+            columns.append(column("capital_usd", [row["capital_usd"] for row in rows]))
+        columns += [column(f, [row[f] for row in rows]) for f in RUN_FIGURES]
+        # the tag repeats the figures in short: it gives up its width first
+        columns.append(column("tag", [row.get("tag") or "" for row in rows], floor=8))
+        text = render(columns, keep=1 + len(names))
+    else:
+        text = "no successful runs"
     if failed:
-        lines = [f"  run {row['run_id']} {' '.join(f'{k}={value_text(v)}' for k, v in sorted(p.items()))}: "
-                 f"{row.get('error') or 'failed'}" for row, p in failed]
+        lines = [line for row, p in failed for line in wrap(
+            f"run {row['run_id']} {' '.join(f'{k}={value_text(v)}' for k, v in sorted(p.items()))}: "
+            f"{row.get('error') or 'failed'}", indent="  ")]
         text += f"\n\nfailed ({len(failed)}):\n" + "\n".join(lines)
     return text
 
@@ -235,25 +234,26 @@ def effects_text(results):
     effects = parameter_effects(results)
     if effects.empty:
         return "no successful runs to rank parameters by"
-    fmt = _PER_DAY.fmt
-    header = ["parameter", "value", "runs", "mean", "median", "worst", "best", "best run", ""]
-    rows = [[r.parameter, value_text(r.value), str(r.runs), _num(r.mean_pvr_per_day_pct, fmt),
-             _num(r.median_pvr_per_day_pct, fmt), _num(r.worst_pvr_per_day_pct, fmt),
-             _num(r.best_pvr_per_day_pct, fmt), "" if r.best_run_id is None else str(r.best_run_id),
-             "<- wins" if r.wins else ""] for r in effects.itertuples(index=False)]
+    rows = list(effects.itertuples(index=False))
+    columns = [Column("parameter", tuple(r.parameter for r in rows), right=False, floor=10),
+               _values_column("value", [r.value for r in rows]),
+               Column("runs", tuple(str(r.runs) for r in rows))]
+    columns += [column(FIGURE, [getattr(r, f"{what}_pvr_per_day_pct") for r in rows], label=what)
+                for what in ("mean", "median", "worst", "best")]
+    columns += [Column("best run", tuple("" if r.best_run_id is None else str(r.best_run_id) for r in rows)),
+                Column("", tuple("<- wins" if r.wins else "" for r in rows), right=False)]
     text = f"{_PER_DAY.header} by parameter value (mean, median, worst and best over the other parameters):\n"
-    numeric = all(_is_number(v) for v in effects["value"])
-    text += _table(header, rows, {2, 3, 4, 5, 6, 7} | ({1} if numeric else set()))
+    text += render(columns, keep=2)
     best = best_run(results)
     if best is not None:
         run_id, values = best
         shown = " ".join(f"{k}={value_text(v)}" for k, v in values.items())
-        text += f"\nbest run: {run_id} ({shown})"
+        text += "\n" + "\n".join(wrap(f"best run: {run_id} ({shown})"))
     pair = heatmap_pair(results)
     if pair is not None:
         table = heatmap_table(results, *pair)
-        grid = [[value_text(i)] + [_num(v, fmt) for v in table.loc[i]] for i in table.index]
+        columns = [_values_column(pair[0], list(table.index))]
+        columns += [column(FIGURE, list(table[c]), label=value_text(c)) for c in table.columns]
         text += (f"\n\nmean {_PER_DAY.header}, {pair[0]} (rows) by {pair[1]} (columns):\n"
-                 + _table([pair[0], *(value_text(c) for c in table.columns)], grid,
-                          set(range(1, len(table.columns) + 1))))
+                 + render(columns))
     return text

@@ -16,7 +16,7 @@ def test_demo_prints_comparison_table():
     proc = pvr("demo", "--start", "2021-01-04", "--end", "2021-06-30")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "PvR %/day" in out and "QRet %" in out
+    assert "PvR %/day" in out and "QRet" in out and max(len(ln) for ln in out.splitlines()) <= 120
     rows = [ln.split() for ln in out.splitlines()
             if ln.strip().startswith(("fixed_shares", "long_short")) and "," in ln.split()[1]]
     assert len(rows) == 3

@@ -13,7 +13,10 @@ from pvr_plugin.sweep.parameters import (
 from pvr_plugin.sweep.recorded import recorded_spec
 from pvr_plugin.sweep.spec import load_spec
 from pvr_plugin.views.sweep_views import effects_text, plot_parallel, plot_sweep_views, runs_text
+from pvr_plugin.views.text_table import WIDTH
+from tests.app.live import browser  # noqa: F401 (a fixture)
 from tests.conftest import STRATEGIES, run_pvr
+from tests.print_check import check_print
 
 SWEEP_SPEC = STRATEGIES / "long_short_sweep.toml"
 
@@ -78,6 +81,10 @@ def test_end_of_pvr_sweep_is_readable(sweep):
     for row, figure in zip(rows, results["pvr_per_day_pct"]):
         assert f" {figure:.4f} " in row and not re.search(r"\d\.\d{5,}", row)
     assert runs_text(results) in stdout and effects_text(results) in stdout
+    assert max(len(line) for line in stdout.splitlines()) <= WIDTH
+    # figures by unit: PvR % and QRet % with their sign, max risk in dollars
+    top = results.iloc[0]
+    assert f" {top['pvr_pct']:.2f}% " in rows[0] and f" ${top['max_risk_usd']:,.0f} " in rows[0]
     means = {name: {v: statistics.mean(f) for v, f in values.items()} for name, values in by_hand(results).items()}
     for line in effects_text(results).splitlines()[2:7]:
         name, value, runs, mean = line.split()[:4]
@@ -100,6 +107,27 @@ def test_failed_runs_are_listed_with_their_error_not_a_column():
     text = runs_text(results)
     assert text.splitlines()[1].split()[:3] == ["1", "1", "0.0123"] and "12,346" in text
     assert "failed (1):\n  run 2 k=2: KeyError: 'k'" in text and "None" not in text and "nan" not in text
+
+
+def test_many_parameters_float_values_and_long_errors_stay_within_120_columns():
+    import pandas as pd
+
+    grid = {f"parameter_number_{i}": 0.1 + 0.2 for i in range(9)}  # 0.30000000000000004
+    params = json.dumps({**grid, "universe": "a very long universe name " * 3})
+    results = pd.DataFrame({
+        "run_id": [1, 2], "status": ["ok", "failed"], "params": [params, params],
+        "pvr_per_day_pct": [0.0123456, np.nan], "pvr_pct": [1.5, np.nan], "qret_pct": [0.5, np.nan],
+        "max_risk_usd": [1234567.8, np.nan], "max_leverage": [1.0, np.nan], "sharpe": [0.5, np.nan],
+        "tag": ["0.0123 r0.5 a0.01 b0.20 s0.50 d-1.0", None], "capital_usd": [1e6, 1e6],
+        "error": [None, "ValueError: " + "the data of this asset end before the session asked for; " * 4],
+    })
+    text = runs_text(results)
+    assert max(len(line) for line in text.splitlines()) <= WIDTH
+    assert "0.30000000000000004" not in text and " 0.3 " in text
+    assert "$1,234,568" in text and "1.50%" in text and " 0.0123 " in text
+    # the error is wrapped, not cut: all of it is there
+    failed = " ".join(line.strip() for line in text.split("failed (1):\n")[1].splitlines())
+    assert failed.endswith("the data of this asset end before the session asked for;")
 
 
 def test_parallel_coordinates_and_heat_map_of_three_parameters(tmp_path):
@@ -128,7 +156,7 @@ def test_parallel_coordinates_and_heat_map_of_three_parameters(tmp_path):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c", "PvR %/day"]
 
 
-def test_sweep_report_page(sweep, tmp_path):
+def test_sweep_report_page(sweep, tmp_path, browser):
     spec, ledger, results, _ = sweep
     out = tmp_path / "sweep.html"
     proc = run_pvr("compare", "--sweep", spec.sweep_id, "--html", out, "--top", "4", "--ledger", ledger.path)
@@ -144,3 +172,6 @@ def test_sweep_report_page(sweep, tmp_path):
     assert page.count("<svg") >= 5 + 2 + 4  # charts, the effects and the heat map, run swatches
     text = run_pvr("compare", "--sweep", spec.sweep_id, "--ledger", ledger.path)
     assert text.returncode == 0 and effects_text(results) in text.stdout and "in-sample winner" in text.stdout
+    assert max(len(line) for line in text.stdout.splitlines()) <= WIDTH
+    printed = check_print(browser, out, "a4")
+    assert printed.overflows == [] and printed.pages >= 1
