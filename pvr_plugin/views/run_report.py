@@ -122,8 +122,10 @@ def ranked(rows):
     return frame.reset_index(drop=True)
 
 
-# The `pvr demo` table's columns; headers and formats come from the field table.
-_DEMO_COLUMNS = ("run", "capital_usd", "days", "qret_pct", "pvr_pct", "pvr_per_day_pct", "max_risk_usd",
+# The `pvr demo` table's columns; headers and formats come from the field table. The runs
+# share their dates, so the session count is left out and a $10,000 row that went deep below
+# zero (QRet in the thousands of percent) still fits 120 columns without cutting run names.
+_DEMO_COLUMNS = ("run", "capital_usd", "qret_pct", "pvr_pct", "pvr_per_day_pct", "max_risk_usd",
                  "cash_low_usd", "max_short_usd", "max_leverage", "sharpe", "max_drawdown", "alpha", "beta")
 
 

@@ -22,8 +22,8 @@ def test_demo_prints_comparison_table():
     assert len(rows) == 3
     fixed = [r for r in rows if r[0] == "fixed_shares"]
     # same trades at $10,000 and $10,000,000: returns differ, PvR % identical
-    assert fixed[0][3] != fixed[1][3]
-    assert fixed[0][4] == fixed[1][4]
+    assert fixed[0][2] != fixed[1][2]
+    assert fixed[0][3] == fixed[1][3]
 
 
 @pytest.mark.usefixtures("zipline_root")
