@@ -107,9 +107,10 @@ def test_demo_wiped_out_row_is_na_with_the_reason_and_the_same_pvr(tmp_path):
     proc = pvr("demo")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    rows = {ln.split()[1]: ln.split() for ln in lines if ln.strip().startswith("fixed_shares")}
-    small, big = rows["10,000"], rows["10,000,000"]
-    assert small[4] == big[4] and small[5] == big[5]  # PvR %, PvR %/day
+    rows = {ln.split()[1]: ln.split() for ln in lines if ln.strip().startswith("fixed_shares ")}
+    small, big = rows["$10,000"], rows["$10,000,000"]  # run names whole, not cut
+    assert max(len(ln) for ln in lines) <= 120
+    assert small[3] == big[3] and small[4] == big[4]  # PvR %, PvR %/day
     assert small[-4:] == ["n/a", "n/a", "n/a", "n/a"]  # sharpe, MaxDD, alpha, beta
     assert "n/a" not in big
     note = [ln for ln in lines if ln.strip().startswith("fixed_shares $10,000:")]
