@@ -1,0 +1,245 @@
+"""Measured layout faults of a drawn matplotlib figure: texts on texts, legends on data.
+
+:func:`text_overlaps` lists the pairs of visible texts (tick labels, axis
+labels, titles, legend texts, annotations, the suptitle) whose rendered boxes
+overlap; :func:`legend_cover` says, for each legend, what share of its axes'
+data points (line vertices, scatter offsets, bar and patch centres) it sits
+on. Both draw the figure once (Agg) and return data; the tests hold every
+figure the project draws to no overlap and little cover, which is what a
+person would otherwise have to look for.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import Collection, PathCollection
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+
+#: Overlaps smaller than this many square pixels (antialiasing, touching edges) do not count.
+MIN_OVERLAP_PX2 = 1.0
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Two texts whose boxes overlap: where each is, its text, and the shared area in pixels²."""
+
+    first: str
+    second: str
+    area_px2: float
+
+
+@dataclass(frozen=True)
+class LegendCover:
+    """One legend: its entries, the drawn data points near it, and how many it sits on."""
+
+    legend: str
+    points: int
+    covered: int
+
+    @property
+    def share(self):
+        return self.covered / self.points if self.points else 0.0
+
+
+def renderer_of(fig):
+    """Draw ``fig`` and return its renderer (an Agg canvas is attached when it has none that can draw)."""
+    root = fig.figure if getattr(fig, "figure", None) is not None else fig
+    if not isinstance(root.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(root)
+    root.canvas.draw()
+    return root.canvas.get_renderer()
+
+
+def _figures(fig):
+    yield fig
+    for sub in getattr(fig, "subfigs", ()):
+        yield from _figures(sub)
+
+
+
+def _shown(text):
+    if not isinstance(text, Text) or not text.get_visible() or not text.get_text().strip():
+        return False
+    return text.get_alpha() is None or text.get_alpha() > 0
+
+
+def _legend_texts(legend, where):
+    if legend is None or not legend.get_visible():
+        return []
+    found = [(f"{where} legend", t) for t in legend.get_texts()]
+    return found + [(f"{where} legend title", legend.get_title())]
+
+
+def _axis_texts(ax, i):
+    found = []
+    for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+        if not axis.get_visible():
+            continue
+        # _update_ticks gives the ticks matplotlib draws (inside the view interval);
+        # the others keep stale labels that are never shown.
+        for tick in axis._update_ticks():
+            found += [(f"axes {i} {name} tick", tick.label1), (f"axes {i} {name} tick", tick.label2)]
+        found += [(f"axes {i} {name} label", axis.label), (f"axes {i} {name} offset", axis.get_offset_text())]
+    return found
+
+
+def text_elements(fig):
+    """Every visible, non-empty text of the figure as ``(where, Text)``, in drawing groups."""
+    found = []
+    for k, f in enumerate(_figures(fig)):
+        tag = "figure" if k == 0 else f"subfigure {k}"
+        for attr in ("_suptitle", "_supxlabel", "_supylabel"):
+            if getattr(f, attr, None) is not None:
+                found.append((f"{tag} {attr.strip('_')}", getattr(f, attr)))
+        found += [(f"{tag} text", t) for t in f.texts]
+        for legend in f.legends:
+            found += _legend_texts(legend, tag)
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible():
+            continue
+        found += [(f"axes {i} title/text", t) for t in ax.get_children() if isinstance(t, Text)]
+        found += _axis_texts(ax, i)
+        found += _legend_texts(ax.get_legend(), f"axes {i}")
+    seen, out = set(), []
+    for where, text in found:
+        if _shown(text) and id(text) not in seen:
+            seen.add(id(text))
+            out.append((where, text))
+    return out
+
+
+def _extent(artist, renderer):
+    box = artist.get_window_extent(renderer)
+    if box.width > 0 and box.height > 0 and np.all(np.isfinite(box.extents)):
+        return box.extents
+    return None
+
+
+def _boxes(fig, renderer):
+    """``(name, extents, group)`` of every text, and of every legend as a whole (its handles too).
+
+    A legend's own texts share its group, so they are not reported against their legend's box.
+    """
+    boxes = []
+    for where, text in text_elements(fig):
+        ext = _extent(text, renderer)
+        if ext is not None:
+            owner = next((leg for leg in _legends(fig) if text in leg.get_texts() or text is leg.get_title()), None)
+            boxes.append((f"{where} {text.get_text()!r}", ext, id(owner) if owner is not None else id(text)))
+    for legend in _legends(fig):
+        ext = _extent(legend, renderer)
+        if ext is not None:
+            entries = ", ".join(t.get_text() for t in legend.get_texts())
+            boxes.append((f"legend box [{entries}]", ext, id(legend)))
+    return boxes
+
+
+def _legends(fig):
+    found = [ax.get_legend() for ax in fig.axes if ax.get_visible()]
+    for f in _figures(fig):
+        found += list(f.legends)
+    return [leg for leg in found if isinstance(leg, Legend) and leg.get_visible()]
+
+
+def text_overlaps(fig, min_area_px2=MIN_OVERLAP_PX2, pad_pt=1.0):
+    """Pairs of visible texts of ``fig`` whose rendered boxes overlap (list of :class:`Overlap`).
+
+    Each legend also counts as one box (handles and texts), against every
+    text that is not its own. Boxes are grown by ``pad_pt`` points on each
+    side first, so labels that touch (``-20%-15%``, run together) count too.
+    """
+    renderer = renderer_of(fig)
+    boxes = _boxes(fig, renderer)
+    if not boxes:
+        return []
+    pad = pad_pt * (fig.figure if getattr(fig, "figure", None) is not None else fig).dpi / 72.0
+    ext = np.array([b for _, b, _ in boxes]) + np.array([-pad, -pad, pad, pad])
+    groups = np.array([g for _, _, g in boxes])
+    x0, y0, x1, y1 = ext.T
+    width = np.minimum(x1[:, None], x1[None, :]) - np.maximum(x0[:, None], x0[None, :])
+    height = np.minimum(y1[:, None], y1[None, :]) - np.maximum(y0[:, None], y0[None, :])
+    area = np.clip(width, 0, None) * np.clip(height, 0, None)
+    clash = (area > min_area_px2) & (groups[:, None] != groups[None, :])
+    first, second = np.nonzero(np.triu(clash, k=1))
+    return [Overlap(boxes[a][0], boxes[b][0], float(area[a, b])) for a, b in zip(first, second)]
+
+
+def texts_outside(fig, renderer=None):
+    """Visible texts of ``fig`` that stick out of the figure (cut off when saved as is)."""
+    renderer = renderer or renderer_of(fig)
+    root = fig.figure if getattr(fig, "figure", None) is not None else fig
+    w, h = root.bbox.width, root.bbox.height
+    return [name for name, (x0, y0, x1, y1), _ in _boxes(fig, renderer)
+            if x0 < -1 or y0 < -1 or x1 > w + 1 or y1 > h + 1]
+
+
+def _artist_points(artist):
+    """Display coordinates of an artist's data points (an empty (0, 2) array for none)."""
+    if isinstance(artist, Line2D):
+        xy = np.asarray(artist.get_xydata(), dtype=float)
+        return artist.get_transform().transform(xy) if len(xy) else np.empty((0, 2))
+    if isinstance(artist, PathCollection) and len(artist.get_offsets()):
+        return artist.get_offset_transform().transform(np.asarray(artist.get_offsets(), dtype=float))
+    if isinstance(artist, Collection):
+        paths = artist.get_paths()
+        if not paths:
+            return np.empty((0, 2))
+        xy = np.concatenate([np.asarray(p.vertices, dtype=float) for p in paths])
+        return artist.get_transform().transform(xy)
+    if isinstance(artist, Patch):
+        box = artist.get_window_extent()
+        return np.array([[(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2]])
+    return np.empty((0, 2))
+
+
+def data_points(ax):
+    """Display coordinates of every drawn data point of ``ax`` that falls inside the axes."""
+    artists = [*ax.lines, *ax.collections, *ax.patches]
+    parts = [_artist_points(a) for a in artists if a.get_visible()]
+    xy = np.concatenate(parts) if parts else np.empty((0, 2))
+    xy = xy[np.all(np.isfinite(xy), axis=1)]
+    box = ax.bbox
+    inside = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)
+    return xy[inside]
+
+
+def _cover(legend, axes, renderer, where):
+    box = legend.get_window_extent(renderer)
+    parts = [data_points(ax) for ax in axes]
+    xy = np.concatenate(parts) if parts else np.empty((0, 2))
+    covered = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)
+    entries = ", ".join(t.get_text() for t in legend.get_texts())
+    return LegendCover(f"{where} legend [{entries}]", int(len(xy)), int(covered.sum()))
+
+
+def legend_cover(fig):
+    """For each visible legend of ``fig``, the data points of its axes it sits on (list of :class:`LegendCover`).
+
+    An axes' legend is measured against that axes' points; a figure legend against every axes' points.
+    """
+    renderer = renderer_of(fig)
+    out = []
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    for i, ax in enumerate(fig.axes):
+        legend = ax.get_legend()
+        if isinstance(legend, Legend) and legend.get_visible() and ax.get_visible():
+            title = ax.get_title() or ax.get_title(loc="left")
+            out.append(_cover(legend, [ax], renderer, f"axes {i} ({title!r})"))
+    for f in _figures(fig):
+        for legend in f.legends:
+            if legend.get_visible():
+                out.append(_cover(legend, axes, renderer, "figure"))
+    return out
+
+
+def layout_faults(fig, max_cover=0.05):
+    """Readable list of every overlap and every legend covering more than ``max_cover`` of its points."""
+    faults = [f"overlap ({o.area_px2:.0f} px²): {o.first} / {o.second}" for o in text_overlaps(fig)]
+    faults += [f"{c.legend} covers {c.covered} of {c.points} points ({c.share:.1%})"
+               for c in legend_cover(fig) if c.share > max_cover]
+    return faults
