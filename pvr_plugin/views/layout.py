@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import Collection, PathCollection
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 
 #: Overlaps smaller than this many square pixels (antialiasing, touching edges) do not count.
@@ -178,6 +178,24 @@ def texts_outside(fig, renderer=None):
             if x0 < -1 or y0 < -1 or x1 > w + 1 or y1 > h + 1]
 
 
+def repeated_ticks(fig):
+    """Axes whose drawn tick labels repeat a text (``$1 $1 $1 $0``: a scale too fine for its format).
+
+    Returns ``[(where, [labels])]``, one item per axis that repeats.
+    """
+    renderer_of(fig)
+    out = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible():
+            continue
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            labels = [t.label1.get_text() for t in axis._update_ticks()
+                      if t.label1.get_visible() and t.label1.get_text().strip()]
+            if len(set(labels)) < len(labels):
+                out.append((f"axes {i} {name}", labels))
+    return out
+
+
 def _artist_points(artist):
     """Display coordinates of an artist's data points (an empty (0, 2) array for none)."""
     if isinstance(artist, Line2D):
@@ -191,15 +209,34 @@ def _artist_points(artist):
             return np.empty((0, 2))
         xy = np.concatenate([np.asarray(p.vertices, dtype=float) for p in paths])
         return artist.get_transform().transform(xy)
-    if isinstance(artist, Patch):
+    if isinstance(artist, Rectangle):
+        # a bar: its centre, the middles of its edges and its corners, so a
+        # legend on the bar's top (its value) counts, not only on its middle
         box = artist.get_window_extent()
-        return np.array([[(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2]])
+        xs, ys = np.linspace(box.x0, box.x1, 3), np.linspace(box.y0, box.y1, 3)
+        return np.array([(x, y) for x in xs for y in ys])
+    if isinstance(artist, Patch):
+        xy = np.asarray(artist.get_path().vertices, dtype=float)
+        return artist.get_transform().transform(xy) if len(xy) else np.empty((0, 2))
     return np.empty((0, 2))
 
 
+def _is_span(patch, ax):
+    """A shaded band across the whole plot (axvspan, axhspan): a backdrop, not data."""
+    if not isinstance(patch, Patch):
+        return False
+    box, plot = patch.get_window_extent(), ax.bbox
+    return box.height >= 0.99 * plot.height or box.width >= 0.99 * plot.width
+
+
 def data_points(ax):
-    """Display coordinates of every drawn data point of ``ax`` that falls inside the axes."""
-    artists = [*ax.lines, *ax.collections, *ax.patches]
+    """Display coordinates of every drawn data point of ``ax`` that falls inside the axes.
+
+    Line vertices, scatter offsets, other collections' vertices (fills, bars of
+    lines), bars as nine points each (corners, edge middles, centre), other
+    patches' vertices; bands across the whole plot (shaded spans) are left out.
+    """
+    artists = [*ax.lines, *ax.collections, *(p for p in ax.patches if not _is_span(p, ax))]
     parts = [_artist_points(a) for a in artists if a.get_visible()]
     xy = np.concatenate(parts) if parts else np.empty((0, 2))
     xy = xy[np.all(np.isfinite(xy), axis=1)]
@@ -238,8 +275,11 @@ def legend_cover(fig):
 
 
 def layout_faults(fig, max_cover=0.05):
-    """Readable list of every overlap and every legend covering more than ``max_cover`` of its points."""
+    """Readable list of every fault: overlapping texts, texts cut off at the figure's edge,
+    repeated tick labels, and legends covering more than ``max_cover`` of their points."""
     faults = [f"overlap ({o.area_px2:.0f} px²): {o.first} / {o.second}" for o in text_overlaps(fig)]
+    faults += [f"cut off at the figure's edge: {name}" for name in texts_outside(fig)]
+    faults += [f"{where} ticks repeat: {labels}" for where, labels in repeated_ticks(fig)]
     faults += [f"{c.legend} covers {c.covered} of {c.points} points ({c.share:.1%})"
                for c in legend_cover(fig) if c.share > max_cover]
     return faults

@@ -106,7 +106,8 @@ def plot_pvr_vs_returns(daily, ax):
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
     ax.set_ylabel("Percent")
     ax.yaxis.set_major_formatter(_percent())
-    style.legend_above(ax, title="PvR vs returns: profit over capital put to work vs over starting capital")
+    style.legend_above(ax, title="PvR vs returns: profit over capital put to work vs over starting capital",
+                       title_loc="left")
 
 
 def _close_and_running(ax, daily, now_col, now_label, running_col, running_label):
@@ -122,14 +123,14 @@ def plot_cash(daily, ax, start_usd):
     ax.axhline(start_usd, color="black", linewidth=0.8, linestyle="--", alpha=0.6, label="Starting capital")
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
     ax.yaxis.set_major_formatter(style.MoneyFormatter())
-    style.legend_above(ax, title="Cash and cash low (below zero: margin)")
+    style.legend_above(ax, title="Cash and cash low (below zero: margin)", title_loc="left")
 
 
 def plot_risk(daily, ax):
     _close_and_running(ax, daily, "risk_usd", "Risk at close", "max_risk_usd", "Max risk (PvR's denominator)")
     ax.yaxis.set_major_formatter(style.MoneyFormatter())
     ax.set_ylim(bottom=min(0.0, float(np.nanmin(daily["risk_usd"].to_numpy(), initial=0.0))))
-    style.legend_above(ax, title=f"Capital at risk ({daily.attrs.get('model', '')} model)")
+    style.legend_above(ax, title=f"Capital at risk ({daily.attrs.get('model', '')} model)", title_loc="left")
 
 
 #: Leverage is drawn on a log scale when its highest value is this many times its median.
@@ -171,7 +172,7 @@ def plot_leverage(daily, ax):
     if log_scale:
         ax.set_yscale("log")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos=None: f"{y:g}x"))
-    style.legend_above(ax, title="Gross leverage and its maximum")
+    style.legend_above(ax, title="Gross leverage and its maximum", title_loc="left")
     if notes:
         style.note(ax, "\n".join(notes), where="below")
 
@@ -193,7 +194,7 @@ def plot_short(daily, ax):
     ax.plot(x, daily["max_short_usd"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
             label="Max short")
     ax.set_ylim(bottom=0.0)
-    style.legend_above(ax, title=title)
+    style.legend_above(ax, title=title, title_loc="left")
 
 
 def plot_pvr_sheet(daily, summary, title=None, figure=None):

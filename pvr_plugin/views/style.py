@@ -21,7 +21,9 @@ small note in a corner of the axes (what a chart leaves out).
 
 import math
 
-from matplotlib.ticker import Formatter
+import matplotlib
+
+from matplotlib.ticker import Formatter, MaxNLocator
 
 BLUE = "#2a7ab0"
 GREY = "#7f7f7f"
@@ -137,6 +139,39 @@ class MoneyFormatter(Formatter):
         return f"{sign}${a / size:,.{decimals}f}{letter}"
 
 
+class PercentTicks(Formatter):
+    """Percent tick labels with as few decimals as the ticks need (``-10%, -5%, 0%``, ``0.5%, 1%``).
+
+    ``xmax`` is the value that is 100% (1.0 for fractions, 100 for percent).
+    """
+
+    def __init__(self, xmax=1.0):
+        self.xmax = xmax
+
+    def __call__(self, x, pos=None):
+        return self.format_ticks([x])[0]
+
+    def format_ticks(self, values):
+        pct = [100.0 * float(v) / self.xmax for v in values]
+        for decimals in range(0, 4):
+            if all(abs(p - round(p, decimals)) < 1e-6 * max(1.0, abs(p)) for p in pct if math.isfinite(p)):
+                break
+        return [_percent_text(p, decimals) for p in pct]
+
+
+def _percent_text(pct, decimals):
+    if not math.isfinite(pct):
+        return ""
+    text = f"{abs(pct):,.{decimals}f}%"
+    return ("\N{MINUS SIGN}" + text) if pct < 0 and round(abs(pct), decimals) > 0 else text
+
+
+def percent_axis(axis, xmax=1.0, nbins=6):
+    """Percent ticks on ``axis`` at round steps (1, 2, 5 and their tens), at most ``nbins`` + 1 of them."""
+    axis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(PercentTicks(xmax))
+
+
 # ------------------------------------------------------------------ legends and notes
 
 
@@ -159,36 +194,47 @@ def _plot_width_px(ax, fig):
     return share * fig.bbox.width - 1.5 * fig.dpi
 
 
-def legend_above(ax, handles=None, labels=None, ncol=None, title=None, **kwargs):
+def legend_above(ax, handles=None, labels=None, ncol=None, title=None, title_loc=None, **kwargs):
     """The axes' legend above its plot area, frameless, where it covers no data; returns the legend.
 
-    The title (``title``, else the axes' own) is set left-aligned. The legend
-    sits at the right of the title's line when both fit in the axes' width,
-    else on its own line between the title and the plot. Call it after the
-    data are drawn; the figure's layout (constrained) makes room above.
+    The title (``title``, else the axes' own) is set at ``title_loc`` (default:
+    the style's ``axes.titlelocation``, where a later ``set_title`` goes). The
+    legend sits at the right of the title's line when both fit in the axes'
+    width, else on its own line between the title and the plot. Call it after
+    the data are drawn; the figure's layout makes room above.
     """
     if handles is None:
         handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
     title = ax.get_title() if title is None else title
+    title_loc = title_loc or matplotlib.rcParams["axes.titlelocation"]
     fig = ax.get_figure(root=True)
     renderer = _renderer(fig)
     options = {"frameon": False, "borderaxespad": 0.2, "borderpad": 0.1, "handlelength": 1.8,
                "columnspacing": 1.2, **kwargs}
     legend = ax.legend(handles, labels, loc="lower right", bbox_to_anchor=(1.0, 1.0),
                        ncol=ncol or len(handles), **options)
-    ax.set_title("", loc="center")
-    shown = ax.set_title(title, loc="left")
+    for loc in ("left", "center", "right"):
+        ax.set_title("", loc=loc)
+    shown = ax.set_title(title, loc=title_loc)
     width = legend.get_window_extent(renderer).width
     text = shown.get_window_extent(renderer).width if title else 0.0
-    if text + width + 0.3 * fig.dpi <= _plot_width_px(ax, fig):
+    plot = _plot_width_px(ax, fig)
+    gap = 0.3 * fig.dpi
+    if (text + width + gap <= plot) if title_loc == "left" else (text / 2 + width + gap <= plot / 2):
         return legend
-    legend = ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.0),
-                       ncol=ncol or len(handles), **options)
+    ncol = ncol or len(handles)
+    while True:
+        legend = ax.legend(handles, labels, loc="lower left" if title_loc == "left" else "lower center",
+                           bbox_to_anchor=(0.0 if title_loc == "left" else 0.5, 1.0), ncol=ncol, **options)
+        # as many columns as fit across the plot
+        if ncol == 1 or legend.get_window_extent(renderer).width <= plot:
+            break
+        ncol -= 1
     # the title's baseline goes above the legend's top by the title's descent and a gap
     above_pt = (legend.get_window_extent(renderer).y1 - ax.bbox.y1) * 72.0 / fig.dpi
-    ax.set_title(title, loc="left", pad=above_pt + 0.3 * shown.get_fontsize() + 3.0)
+    ax.set_title(title, loc=title_loc, pad=above_pt + 0.3 * shown.get_fontsize() + 3.0)
     return legend
 
 
