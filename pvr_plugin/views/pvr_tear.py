@@ -137,30 +137,48 @@ def plot_risk(daily, ax):
 LOG_LEVERAGE_RATIO = 20.0
 
 
+def undefined_leverage(value_usd):
+    """True where leverage (gross book over account value) has no meaning: account value at or below $0."""
+    return ~(np.asarray(value_usd, dtype=float) > 0)
+
+
+def leverage_scale(leverage, running=()):
+    """``(log_scale, note)``: a log scale when the highest leverage is more than
+    :data:`LOG_LEVERAGE_RATIO` times the median, so the usual range stays readable.
+
+    ``leverage`` holds the drawn (defined) values; ``running`` the running maximum, drawn too.
+    """
+    lev = np.asarray(leverage, dtype=float)
+    shown = lev[np.isfinite(lev) & (lev > 0)]
+    others = np.asarray(running, dtype=float)
+    top = float(np.nanmax(np.concatenate([shown, others[np.isfinite(others)]]), initial=0.0))
+    if not len(shown) or top <= LOG_LEVERAGE_RATIO * max(float(np.median(shown)), 1.0):
+        return False, ""
+    return True, (f"Log scale: leverage reaches {top:,.0f}x (median {float(np.median(shown)):,.1f}x); "
+                  "closes without positions (0x) are off the scale.")
+
+
+def undefined_note(undefined, dates):
+    """``Not drawn: 65 closes with account value <= $0 ...``, or empty when there are none."""
+    undefined = np.asarray(undefined, dtype=bool)
+    if not undefined.any():
+        return ""
+    first = pd.Timestamp(dates[int(np.argmax(undefined))])
+    return (f"Not drawn: {int(undefined.sum())} closes with account value <= $0 (leverage undefined), "
+            f"the first {first:%Y-%m-%d}.")
+
+
 def leverage_notes(daily):
     """What the leverage row cannot draw as is: ``(undefined, log_scale, notes)``.
 
-    ``undefined`` marks the closes with an account value at or below zero,
-    where leverage (gross book over account value) has no meaning; they are
-    left out (a gap). When the highest leverage drawn is more than
-    :data:`LOG_LEVERAGE_RATIO` times the median, the row uses a log scale so
-    the usual range stays readable. ``notes`` says both in words.
+    ``undefined`` marks the closes with an account value at or below zero
+    (:func:`undefined_leverage`); they are left out, a gap. ``log_scale`` and
+    its note come from :func:`leverage_scale`. ``notes`` says both in words.
     """
-    value = daily["value_usd"].to_numpy(dtype=float)
-    undefined = ~(value > 0)
-    lev = daily["leverage"].to_numpy(dtype=float)
-    shown = lev[~undefined & np.isfinite(lev) & (lev > 0)]
-    running = daily["max_leverage"].to_numpy(dtype=float)
-    notes = []
-    if undefined.any():
-        first = _dates(daily.index)[np.argmax(undefined)]
-        notes.append(f"Not drawn: {int(undefined.sum())} closes with account value <= $0 (leverage undefined), "
-                     f"the first {pd.Timestamp(first):%Y-%m-%d}.")
-    top = float(np.nanmax(np.concatenate([shown, running[np.isfinite(running)]]), initial=0.0))
-    log_scale = bool(len(shown)) and top > LOG_LEVERAGE_RATIO * max(float(np.median(shown)), 1.0)
-    if log_scale:
-        notes.append(f"Log scale: leverage reaches {top:,.0f}x (median {float(np.median(shown)):,.1f}x); "
-                     "closes without positions (0x) are off the scale.")
+    undefined = undefined_leverage(daily["value_usd"].to_numpy(dtype=float))
+    lev = np.where(undefined, np.nan, daily["leverage"].to_numpy(dtype=float))
+    log_scale, scale_note = leverage_scale(lev, daily["max_leverage"].to_numpy(dtype=float))
+    notes = [n for n in (undefined_note(undefined, _dates(daily.index)), scale_note) if n]
     return undefined, log_scale, notes
 
 
@@ -171,10 +189,15 @@ def plot_leverage(daily, ax):
     ax.set_ylabel("Ratio")
     if log_scale:
         ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos=None: f"{y:g}x"))
+        ax.yaxis.set_major_formatter(leverage_ticks())
     style.legend_above(ax, title="Gross leverage and its maximum", title_loc="left")
     if notes:
         style.note(ax, "\n".join(notes), where="below")
+
+
+def leverage_ticks():
+    """Tick labels of leverage on a log scale: 0.1x, 1x, 10x, 100x."""
+    return FuncFormatter(lambda y, _pos=None: f"{y:g}x")
 
 
 def plot_short(daily, ax):

@@ -113,7 +113,9 @@ class MoneyFormatter(Formatter):
     """Dollar tick labels with one unit for the whole axis and as few decimals as tell the ticks apart.
 
     ``[-1e7, -5e6, 0, 5e6]`` reads ``-$10M, -$5M, $0, $5M``; ``[0, 500, 1000, 1500]``
-    reads ``$0, $500, $1,000, $1,500``. A single value (the cursor's read-out) is :func:`money_text`.
+    reads ``$0, $500, $1,000, $1,500``. The minus is the typographic one when
+    the style asks for it (``axes.unicode_minus``), as on matplotlib's own
+    ticks. A single value (the cursor's read-out) is :func:`money_text`.
     """
 
     def __call__(self, x, pos=None):
@@ -127,8 +129,8 @@ class MoneyFormatter(Formatter):
             labels = [self._one(v, size, letter, decimals) for v in values]
             exact = all(abs(v / size - round(v / size, decimals)) < 1e-6 * max(1.0, abs(v / size)) for v in values)
             if len(set(labels)) == len(labels) and exact:
-                return labels
-        return labels
+                break
+        return [self.fix_minus(label) for label in labels]
 
     @staticmethod
     def _one(value, size, letter, decimals):
@@ -156,14 +158,14 @@ class PercentTicks(Formatter):
         for decimals in range(0, 4):
             if all(abs(p - round(p, decimals)) < 1e-6 * max(1.0, abs(p)) for p in pct if math.isfinite(p)):
                 break
-        return [_percent_text(p, decimals) for p in pct]
+        return [self.fix_minus(_percent_text(p, decimals)) for p in pct]
 
 
 def _percent_text(pct, decimals):
     if not math.isfinite(pct):
         return ""
     text = f"{abs(pct):,.{decimals}f}%"
-    return ("\N{MINUS SIGN}" + text) if pct < 0 and round(abs(pct), decimals) > 0 else text
+    return ("-" + text) if pct < 0 and round(abs(pct), decimals) > 0 else text
 
 
 def percent_axis(axis, xmax=1.0, nbins=6):
@@ -242,12 +244,14 @@ def note(ax, text, where="lower right", **kwargs):
     """A small italic note on the axes: what the chart leaves out or how it is drawn.
 
     ``where`` is a corner inside the plot (``"lower right"``, ``"upper left"``
-    ...; on a white box), or ``"below"``: under the plot area, left-aligned,
-    for a row whose date labels are shown only on the bottom row.
+    ...; on a white box), or ``"below"``: under the plot and its tick
+    labels, left-aligned, in place of the x axis label (the layout makes room).
     """
-    options = {"fontsize": "small", "color": "dimgray", "style": "italic", "zorder": 6, **kwargs}
+    # parse_math off: a note saying "$10k ... <= $0" is text, not a formula between two $
+    options = {"fontsize": "small", "color": "dimgray", "style": "italic", "parse_math": False, **kwargs}
     if where == "below":
-        return ax.text(0.0, -0.03, text, transform=ax.transAxes, ha="left", va="top", **options)
+        return ax.set_xlabel(text, loc="left", **options)
+    options.setdefault("zorder", 6)
     options.setdefault("bbox", {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 2})
     x = 0.995 if "right" in where else 0.005
     y = 0.03 if "lower" in where else 0.97
