@@ -309,6 +309,8 @@ def plot_comparison(runs, figure=None, max_points=None, title=None):
         for ax in axes[:-1]:
             ax.tick_params(labelbottom=False)
         drawn = [r for r in ordered if r.series is not None]
+        if drawn:
+            style.date_axis(axes[-1].xaxis)  # shared: every chart
         handles = [matplotlib.lines.Line2D([], [], color=colors[r.name][0], linestyle=colors[r.name][1], lw=2)
                    for r in drawn]
         heading = title or f"Comparison of {len(ordered)} runs, best PvR %/day first"

@@ -144,8 +144,7 @@ def plot_return_report(table, ax):
     ax.axhline(0.0, color="black", lw=0.6)
     ax.set_xticks(x, list(table.index))
     ax.yaxis.set_major_formatter(_pct())
-    ax.legend(loc="upper left", ncol=2)
-    ax.set_title("Return report (rolling windows)")
+    style.legend_above(ax, title="Return report (rolling windows)")
     return ax
 
 
@@ -158,8 +157,8 @@ def plot_expected_shortfall(monthly, var, es, confidence, ax):
     if np.isfinite(es):
         ax.axvline(es, color=LOSS_COLOR, lw=1.2, ls="--", label=f"ES {confidence:.0%}: {es * 100:.1f}%")
     style.percent_axis(ax.xaxis, nbins=5)
-    ax.legend(loc="upper left")
-    ax.set_title("Expected shortfall (monthly)")
+    if not style.legend_above(ax, title="Expected shortfall (monthly)"):
+        ax.set_title("Expected shortfall (monthly)")
     return ax
 
 
@@ -168,9 +167,9 @@ def plot_time_series(frame, ax, title=None):
     for i, col in enumerate(frame.columns):
         color = STRATEGY_COLOR if i == 0 else BENCH_COLORS[(i - 1) % len(BENCH_COLORS)]
         ax.plot(frame.index, frame[col].to_numpy(), lw=1.0, label=str(col), color=color)
-    if frame.shape[1] > 1:
-        ax.legend(loc="upper left")
     ax.set_title(title or "Time series")
+    if frame.shape[1] > 1:
+        style.legend_above(ax)
     return ax
 
 
@@ -258,8 +257,9 @@ def create_factsheet_tear_sheet(returns, positions=None, transactions=None, benc
         else:
             import matplotlib.pyplot as plt
             fig = plt.figure(figsize=(14, height))
-        gs = fig.add_gridspec(rows, 2, hspace=0.8, wspace=0.25, top=1 - 1.0 / height,
-                              bottom=0.6 / height)
+        # constrained: room for every chart's title, legend and tick labels, whatever their size
+        fig.set_layout_engine("constrained", h_pad=0.12, w_pad=0.1, hspace=0.02, wspace=0.04)
+        gs = fig.add_gridspec(rows, 2)
         r = 0
         ax_cum = fig.add_subplot(gs[r:r + 3, :])
         pyfolio_plots.plot_returns_vs_benchmarks(strategy, benchmarks, ax_cum, name=report.name)
@@ -284,7 +284,7 @@ def create_factsheet_tear_sheet(returns, positions=None, transactions=None, benc
         plot_expected_shortfall(dist["monthly"][report.name], mine["var_monthly"], mine["es_monthly"],
                                 es["confidence"], fig.add_subplot(gs[r:r + 2, 1]))
         fig.suptitle(f"{report.name}: {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}",
-                     x=0.125, y=1 - 0.3 / height, ha="left", fontweight="bold")
+                     x=0.01, ha="left", fontweight="bold")
     tables = _tables(report)
     if return_fig:
         return fig, tables

@@ -156,6 +156,9 @@ def plot_inversions(result, worst=None, *, max_points=DRAW_POINTS_MAX):
         _plot_spread(fig.add_subplot(grid[0]), result, max_points)
         _plot_cumulative(fig.add_subplot(grid[1]), result, worst, max_points)
         _plot_buckets(fig.add_subplot(grid[2]), result)
+        if isinstance(result.spread.index, pd.DatetimeIndex):
+            for ax in fig.axes[:2]:
+                style.date_axis(ax.xaxis, maxticks=10)
     return fig
 
 

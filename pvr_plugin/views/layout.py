@@ -77,6 +77,8 @@ def _legend_texts(legend, where):
 
 def _axis_texts(ax, i):
     found = []
+    if not ax.axison:  # set_axis_off: no ticks, labels or spines are drawn
+        return found
     for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
         if not axis.get_visible():
             continue
@@ -186,7 +188,7 @@ def repeated_ticks(fig):
     renderer_of(fig)
     out = []
     for i, ax in enumerate(fig.axes):
-        if not ax.get_visible():
+        if not ax.get_visible() or not ax.axison:
             continue
         for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
             labels = [t.label1.get_text() for t in axis._update_ticks()

@@ -239,6 +239,8 @@ def plot_pvr_sheet(daily, summary, title=None, figure=None):
         plot_risk(daily, axes[2])
         plot_leverage(daily, axes[3])
         plot_short(daily, axes[4])
+        if isinstance(daily.index, pd.DatetimeIndex):
+            style.date_axis(axes[-1].xaxis)  # shared: every row
         name = title or "PvR tear sheet"
         undefined = f"\nalpha, beta, Sharpe, drawdown n/a: {summary.nan_reason}" if summary.nan_reason else ""
         fig.suptitle(

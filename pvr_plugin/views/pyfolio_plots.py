@@ -121,8 +121,8 @@ def plot_monthly_distribution(returns, benchmarks, ax, name=None):
     # pyfolio's own legend names only its first artist ("Mean"); with
     # several series each one needs its entry.
     handles.append(ax.get_lines()[0])
-    ax.legend(handles=handles, labels=[h.get_label() for h in handles[:-1]] + ["Mean"],
-              frameon=True, framealpha=0.5)
+    # above the bars: pyfolio's "best" place still sits on bars when every corner has some
+    style.legend_above(ax, handles, [h.get_label() for h in handles[:-1]] + ["Mean"])
     return ax
 
 

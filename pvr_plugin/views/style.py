@@ -23,6 +23,7 @@ import math
 
 import matplotlib
 
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import Formatter, MaxNLocator
 
 BLUE = "#2a7ab0"
@@ -174,6 +175,17 @@ def percent_axis(axis, xmax=1.0, nbins=6):
     axis.set_major_formatter(PercentTicks(xmax))
 
 
+def date_axis(axis, maxticks=8):
+    """Dates that fit: at most ``maxticks`` ticks, labelled concisely (``2022``, ``Mar``, ``15``).
+
+    Full ``2022-03-15`` labels at a tear sheet's type size ran together on a
+    few months of sessions.
+    """
+    locator = AutoDateLocator(minticks=3, maxticks=maxticks)
+    axis.set_major_locator(locator)
+    axis.set_major_formatter(ConciseDateFormatter(locator))
+
+
 # ------------------------------------------------------------------ legends and notes
 
 
@@ -209,7 +221,8 @@ def legend_above(ax, handles=None, labels=None, ncol=None, title=None, title_loc
         handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return None
-    title = ax.get_title() if title is None else title
+    if title is None:
+        title = next((ax.get_title(loc) for loc in ("center", "left", "right") if ax.get_title(loc)), "")
     title_loc = title_loc or matplotlib.rcParams["axes.titlelocation"]
     fig = ax.get_figure(root=True)
     renderer = _renderer(fig)
