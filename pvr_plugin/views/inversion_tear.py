@@ -261,10 +261,12 @@ def _plot_cumulative(ax, result, worst, max_points):
 
 
 def drawdown_label(number, row):
-    """``2. -41% 2000-04 to 2008-01``: a shaded drawdown's rank, depth, and peak to recovery."""
+    """``2. -41% 2000-04 to 2008-01``: a shaded drawdown's rank, depth, and peak to recovery
+    (``2000-04, not recovered`` for one still open at the end)."""
     peak = "start" if pd.isna(row["peak"]) else f"{pd.Timestamp(row['peak']):%Y-%m}"
-    end = "not recovered" if pd.isna(row["recovery"]) else f"{pd.Timestamp(row['recovery']):%Y-%m}"
-    return f"{number}. {row['depth']:.0%} {peak} to {end}".replace("-", "\N{MINUS SIGN}", 1)
+    span = (f"{peak}, not recovered" if pd.isna(row["recovery"])
+            else f"{peak} to {pd.Timestamp(row['recovery']):%Y-%m}")
+    return f"{number}. {row['depth']:.0%} {span}".replace("-", "\N{MINUS SIGN}", 1)
 
 
 def bucket_colours(result):
