@@ -4,9 +4,12 @@
 labels, titles, legend texts, annotations, the suptitle) whose rendered boxes
 overlap; :func:`legend_cover` says, for each legend, what share of its axes'
 data points (line vertices, scatter offsets, bar and patch centres) it sits
-on. Both draw the figure once (Agg) and return data; the tests hold every
-figure the project draws to no overlap and little cover, which is what a
-person would otherwise have to look for.
+on; :func:`texts_outside` lists texts cut off at the figure's edge and
+:func:`repeated_ticks` axes whose neighbouring tick labels read the same.
+Each draws the figure (Agg) and returns data; :func:`layout_faults` puts them
+in words. The tests hold every figure the project draws to none of these,
+which is what a person would otherwise have to look for. Measure a figure in
+the rc style it is saved in: tick counts follow the style's type size.
 """
 from __future__ import annotations
 
