@@ -54,11 +54,17 @@ def pvr_pictures(out):
         "pvr_tear_sheet.png": ("long_short", 1_000_000.0, "long_short.py, $1,000,000"),
         "pvr_tear_sheet_wiped_out.png": ("fixed_shares", 10_000.0, "fixed_shares.py, $10,000 (account below zero)"),
     }
+    perfs = {}
     for name, (algo, capital, title) in runs.items():
         result = run_file(STRATEGIES / f"{algo}.py", start="2021-01-04", end="2022-12-28",
                           capital_base=capital, metrics_set="pvr")
         fig, _ = create_pvr_tear_sheet(result.perf, title=title, return_fig=True)
         _save(fig, out / name)
+        perfs[f"{algo} ${capital:,.0f}"] = result.perf
+    # the same two runs compared
+    from pvr_plugin.views.comparison import load_runs, plot_comparison
+
+    _save(plot_comparison(load_runs(perfs)), out / "comparison_tear_sheet.png")
 
 
 def inversion_pictures(out):

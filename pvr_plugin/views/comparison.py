@@ -35,7 +35,7 @@ from pvr_plugin.errors import PvrInputError
 from pvr_plugin.store.files import load_frame
 from pvr_plugin.store.run_ledger import RunLedger
 from pvr_plugin.store.series import SUMMARY_ONLY, read_series, session_series
-from pvr_plugin.views import style
+from pvr_plugin.views import pvr_tear, style
 from pvr_plugin.views.inversion_tear import draw_positions
 from pvr_plugin.views.run_report import COMPARISON_COLUMNS, frame_row, ledger_row, ranked, run_row
 
@@ -55,7 +55,9 @@ SETTINGS = ("run", "source", "algorithm", "params", "sweep_id", "bundle", "start
 #: Draw lines longer than this as lows and highs of time spans (see the module notes).
 DRAW_POINTS = 1_200
 DRAW_BUCKETS = 400
-STYLE = {**style.BASE_STYLE, "legend.fontsize": 8, "axes.titlesize": 10, "font.size": 9}
+#: Width of the figure (inches); its type is pyfolio's, scaled to it (:func:`pvr_plugin.views.style.sized`).
+WIDTH_IN = 12.0
+STYLE = style.sized(WIDTH_IN)
 _SETTING_KEYS = ("algorithm", "params", "sweep_id", "bundle", "start", "end", "data_frequency",
                  "capital_usd", "metrics_set")
 
@@ -220,21 +222,12 @@ def run_colors(names):
     return {n: (palette[i % 20], styles[(i // 20) % 4]) for i, n in enumerate(names)}
 
 
-def _money(y, _pos=None):
-    a = abs(y)
-    if a >= 1e6:
-        return f"${y / 1e6:,.1f}M"
-    if a >= 1e4:
-        return f"${y / 1e3:,.0f}k"
-    return f"${y:,.0f}"
-
-
 def unit_formatter(unit):
     """Tick labels for a field-table unit: dollars, percent or plain."""
     if unit == "usd":
-        return FuncFormatter(_money)
+        return style.MoneyFormatter()
     if unit in ("pct", "pct_per_day"):
-        return FuncFormatter(lambda y, _pos=None: f"{y:,.0f}%" if abs(y) >= 10 else f"{y:,.1f}%")
+        return style.PercentTicks(100.0)
     return FuncFormatter(lambda y, _pos=None: f"{y:g}")
 
 
@@ -246,13 +239,25 @@ def _line(ax, series, color, linestyle, width, max_points, steps=False, gid=None
             drawstyle="steps-post" if steps else "default", gid=gid)
 
 
+def _drawn(run, quantity):
+    """A run's curve as drawn: leverage left out where the account value is at or below $0 (undefined)."""
+    series = run.series[quantity]
+    if quantity == "leverage" and "value_usd" in run.series:
+        series = series.where(~pvr_tear.undefined_leverage(run.series["value_usd"].to_numpy()))
+    return series
+
+
 def draw_chart(ax, runs, quantities, title, colors, max_points=None):
     """One chart of the comparison: each run's ``quantities`` on ``ax``.
 
     Each line's gid is ``run-<position of the run in runs>-<quantity>`` (the
-    id of its group in SVG output).
+    id of its group in SVG output). Leverage is left out where a run's
+    account value is at or below $0, and drawn on a log scale when extreme
+    (see :func:`pvr_plugin.views.pvr_tear.leverage_scale`); the chart's
+    right-hand title says so.
     """
     unit = BY_NAME[quantities[0]].unit
+    drawn, notes = [], []
     for i, run in enumerate(runs):
         if run.series is None:
             continue
@@ -260,14 +265,27 @@ def draw_chart(ax, runs, quantities, title, colors, max_points=None):
         for q in quantities:
             running = q.startswith(("max_", "cash_low"))
             thin = len(quantities) > 1 and not running
-            _line(ax, run.series[q], color, linestyle, 0.6 if thin else 1.3, max_points,
+            series = _drawn(run, q)
+            drawn.append(series.to_numpy(dtype=float))
+            _line(ax, series, color, linestyle, 0.6 if thin else 1.3, max_points,
                   steps=running and unit != "pct", gid=f"run-{i}-{q}")
+            if q == "leverage" and series.isna().sum() > run.series[q].isna().sum():
+                gone = int(series.isna().sum() - run.series[q].isna().sum())
+                notes.append(f"{run.name}: {gone} sessions at value <= $0 not drawn")
     if unit in ("pct", "pct_per_day"):
         ax.axhline(0.0, color="black", linewidth=0.6, alpha=0.6)
     if quantities[0] == "leverage":
         ax.axhline(1.0, color="black", linewidth=0.6, linestyle="--", alpha=0.5)
-    ax.set_title(title)
-    ax.yaxis.set_major_formatter(unit_formatter(unit))
+        log_scale, _ = pvr_tear.leverage_scale(np.concatenate(drawn) if drawn else [])
+        if log_scale:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(pvr_tear.leverage_ticks())
+            notes.append("log scale")
+    ax.set_title(title, loc="left")
+    if quantities[0] != "leverage" or not ax.get_yscale() == "log":
+        ax.yaxis.set_major_formatter(unit_formatter(unit))
+    if notes:
+        style.note(ax, "; ".join(notes), where="below")
 
 
 def plot_comparison(runs, figure=None, max_points=None, title=None):
@@ -275,13 +293,15 @@ def plot_comparison(runs, figure=None, max_points=None, title=None):
     with matplotlib.rc_context(STYLE):
         fig = figure
         if fig is None:
-            fig = Figure(figsize=(12, 14))
+            fig = Figure(figsize=(WIDTH_IN, 15))
             FigureCanvasAgg(fig)
+        # constrained: room for the title, the runs' legend and each chart's title
+        fig.set_layout_engine("constrained", h_pad=0.1, hspace=0.02)
         order = ranked_table(runs)["run"].tolist()
         by_name = {r.name: r for r in runs}
         ordered = [by_name[n] for n in order]
         colors = run_colors(order)
-        grid = gridspec.GridSpec(len(CHARTS), 1, figure=fig, height_ratios=(3, 2, 2, 2, 2), hspace=0.35)
+        grid = gridspec.GridSpec(len(CHARTS), 1, figure=fig, height_ratios=(3, 2, 2, 2, 2))
         first = fig.add_subplot(grid[0])
         axes = [first] + [fig.add_subplot(grid[i], sharex=first) for i in range(1, len(CHARTS))]
         for ax, (quantities, chart_title) in zip(axes, CHARTS):
@@ -289,19 +309,21 @@ def plot_comparison(runs, figure=None, max_points=None, title=None):
         for ax in axes[:-1]:
             ax.tick_params(labelbottom=False)
         drawn = [r for r in ordered if r.series is not None]
+        if drawn:
+            style.date_axis(axes[-1].xaxis)  # shared: every chart
         handles = [matplotlib.lines.Line2D([], [], color=colors[r.name][0], linestyle=colors[r.name][1], lw=2)
                    for r in drawn]
-        # Title, then the legend's rows, then the first chart's title: measured in inches
-        # so that nothing overlaps whatever the figure's height.
-        height = fig.get_figheight()
-        ncol = min(3, max(1, len(drawn)))
-        rows = math.ceil(len(drawn) / ncol)
-        fig.suptitle(title or f"Comparison of {len(ordered)} runs, best PvR %/day first",
-                     x=0.07, y=1 - 0.15 / height, ha="left", va="top", fontweight="bold")
+        heading = title or f"Comparison of {len(ordered)} runs, best PvR %/day first"
         if drawn:
-            fig.legend(handles, [r.name for r in drawn], loc="upper left", ncol=ncol, frameon=False,
-                       bbox_to_anchor=(0.07, 1 - 0.45 / height), borderaxespad=0.0)
-        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.04, top=1 - (0.75 + 0.2 * rows) / height)
+            # the heading is the runs' legend's title: a suptitle and an outside legend would overlap
+            legend = fig.legend(handles, [r.name for r in drawn], loc="outside upper left", ncol=min(3, len(drawn)),
+                                frameon=False, title=heading, alignment="left",
+                                title_fontproperties={"weight": "bold",
+                                                      "size": matplotlib.rcParams["figure.titlesize"]})
+            for text in legend.get_texts():
+                text.set_parse_math(False)  # run names are text: "$10k vs $1M" is no formula
+        else:
+            fig.suptitle(heading, x=0.01, ha="left", fontweight="bold")
     return fig
 
 

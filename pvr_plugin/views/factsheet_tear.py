@@ -85,8 +85,7 @@ def plot_cumulative(curves, ax, strategy=None, log=False):
         ax.yaxis.set_major_formatter(_pct())
         ax.axhline(0.0, color="black", lw=0.6)
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], labels[::-1], loc="upper left", ncol=min(4, len(names)))
-    ax.set_title("Cumulative performance")
+    style.legend_above(ax, handles[::-1], labels[::-1], title="Cumulative performance")
     return ax
 
 
@@ -102,11 +101,12 @@ def plot_monthly_distribution(edges, counts, ax, strategy=None):
         ax.bar(edges[:-1] + width * (i + 0.5) / k, counts[name], width=width / k * 0.95,
                color=colors[name], label=name, align="center")
     ax.axvline(0.0, color="black", lw=0.6)
-    ax.xaxis.set_major_formatter(_pct())
+    # round steps and no needless decimals: "-15.0%-10.0%" ran together on the page's narrow chart
+    style.percent_axis(ax.xaxis, nbins=5)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("months")
-    ax.legend(loc="upper left")
-    ax.set_title("Distribution of monthly returns")
+    # above the bars, never on them
+    style.legend_above(ax, title="Distribution of monthly returns")
     return ax
 
 
@@ -123,10 +123,13 @@ def plot_monthly_heatmap(table, ax, annotate=True):
     ax.set_yticks(range(len(table)), [str(y) for y in table.index])
     ax.grid(False)
     if annotate:
-        size = 7 if len(table) <= 12 else 5.5
+        # in proportion to the style's type: 7-point numbers were unreadable on the 14-inch sheet
+        size = matplotlib.rcParams["font.size"] * (0.7 if len(table) <= 12 else 0.55)
         for (i, j), v in np.ndenumerate(grid):
             if np.isfinite(v):
-                ax.text(j, i, f"{v * 100:.1f}", ha="center", va="center", fontsize=size)
+                dark = abs(v) > 0.75 * lim
+                ax.text(j, i, f"{v * 100:.1f}", ha="center", va="center", fontsize=size,
+                        color="white" if dark else "black")
     ax.set_title("Monthly returns (%)")
     return ax
 
@@ -141,8 +144,7 @@ def plot_return_report(table, ax):
     ax.axhline(0.0, color="black", lw=0.6)
     ax.set_xticks(x, list(table.index))
     ax.yaxis.set_major_formatter(_pct())
-    ax.legend(loc="upper left", ncol=2)
-    ax.set_title("Return report (rolling windows)")
+    style.legend_above(ax, title="Return report (rolling windows)")
     return ax
 
 
@@ -154,9 +156,9 @@ def plot_expected_shortfall(monthly, var, es, confidence, ax):
         ax.axvline(var, color="#e08a2c", lw=1.2, label=f"VaR {confidence:.0%}: {var * 100:.1f}%")
     if np.isfinite(es):
         ax.axvline(es, color=LOSS_COLOR, lw=1.2, ls="--", label=f"ES {confidence:.0%}: {es * 100:.1f}%")
-    ax.xaxis.set_major_formatter(_pct())
-    ax.legend(loc="upper left")
-    ax.set_title("Expected shortfall (monthly)")
+    style.percent_axis(ax.xaxis, nbins=5)
+    if not style.legend_above(ax, title="Expected shortfall (monthly)"):
+        ax.set_title("Expected shortfall (monthly)")
     return ax
 
 
@@ -165,9 +167,9 @@ def plot_time_series(frame, ax, title=None):
     for i, col in enumerate(frame.columns):
         color = STRATEGY_COLOR if i == 0 else BENCH_COLORS[(i - 1) % len(BENCH_COLORS)]
         ax.plot(frame.index, frame[col].to_numpy(), lw=1.0, label=str(col), color=color)
-    if frame.shape[1] > 1:
-        ax.legend(loc="upper left")
     ax.set_title(title or "Time series")
+    if frame.shape[1] > 1:
+        style.legend_above(ax)
     return ax
 
 
@@ -255,8 +257,9 @@ def create_factsheet_tear_sheet(returns, positions=None, transactions=None, benc
         else:
             import matplotlib.pyplot as plt
             fig = plt.figure(figsize=(14, height))
-        gs = fig.add_gridspec(rows, 2, hspace=0.8, wspace=0.25, top=1 - 1.0 / height,
-                              bottom=0.6 / height)
+        # constrained: room for every chart's title, legend and tick labels, whatever their size
+        fig.set_layout_engine("constrained", h_pad=0.12, w_pad=0.1, hspace=0.02, wspace=0.04)
+        gs = fig.add_gridspec(rows, 2)
         r = 0
         ax_cum = fig.add_subplot(gs[r:r + 3, :])
         pyfolio_plots.plot_returns_vs_benchmarks(strategy, benchmarks, ax_cum, name=report.name)
@@ -267,8 +270,10 @@ def create_factsheet_tear_sheet(returns, positions=None, transactions=None, benc
         ax_uw.set_title("Underwater (drawdown from peak)")
         r += 1
         pyfolio_plots.plot_annual_returns(strategy, fig.add_subplot(gs[r:r + 2, 0]))
-        pyfolio_plots.plot_monthly_distribution(strategy, benchmarks, fig.add_subplot(gs[r:r + 2, 1]),
-                                                name=report.name)
+        ax_dist = fig.add_subplot(gs[r:r + 2, 1])
+        pyfolio_plots.plot_monthly_distribution(strategy, benchmarks, ax_dist, name=report.name)
+        # pyfolio's locator puts a tick every 2% on half the sheet's width: labels run together
+        ax_dist.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
         r += 2
         plot_monthly_heatmap(hist, fig.add_subplot(gs[r:r + heat_rows, :]), annotate=n_years <= 40)
         r += heat_rows
@@ -279,7 +284,7 @@ def create_factsheet_tear_sheet(returns, positions=None, transactions=None, benc
         plot_expected_shortfall(dist["monthly"][report.name], mine["var_monthly"], mine["es_monthly"],
                                 es["confidence"], fig.add_subplot(gs[r:r + 2, 1]))
         fig.suptitle(f"{report.name}: {report.start:%Y-%m-%d} to {report.end:%Y-%m-%d}",
-                     x=0.125, y=1 - 0.3 / height, ha="left", fontweight="bold")
+                     x=0.01, ha="left", fontweight="bold")
     tables = _tables(report)
     if return_fig:
         return fig, tables

@@ -34,13 +34,13 @@ _SPREAD_COLOUR = "steelblue"
 _ROLLING_COLOUR = "darkorange"
 _INVERSION_COLOUR = "red"
 _CURVE_COLOUR = "forestgreen"
+_BUCKET_COLOUR = "#a9c4dc"
 #: Longest series drawn point by point; longer ones are downsampled.
 DRAW_POINTS_MAX = 10_000
 #: Time spans of a downsampled line (each keeps its low and its high).
 DRAW_BUCKETS = 2_000
 _DRAWDOWN_COLOURS = ("red", "orange", "gold", "purple", "brown", "gray", "pink", "olive")
-# pyfolio's look (views/style.py) with a framed legend over the dense spread line.
-_STYLE = {**style.BASE_STYLE, "legend.frameon": True, "legend.framealpha": 0.85}
+_STYLE = style.BASE_STYLE
 
 
 @dataclass(frozen=True)
@@ -148,13 +148,17 @@ def plot_inversions(result, worst=None, *, max_points=DRAW_POINTS_MAX):
     if worst is None:
         worst = result.worst_drawdowns(5)
     with matplotlib.rc_context(_STYLE):
-        fig = Figure(figsize=(14, 12))
+        fig = Figure(figsize=(14, 13))
         FigureCanvasAgg(fig)
-        grid = gridspec.GridSpec(3, 1, figure=fig, height_ratios=(4, 3, 3), hspace=0.45)
+        # constrained: room for each row's title and legend, whatever their size
+        fig.set_layout_engine("constrained", h_pad=0.15, hspace=0.02)
+        grid = gridspec.GridSpec(3, 1, figure=fig, height_ratios=(4, 3, 3))
         _plot_spread(fig.add_subplot(grid[0]), result, max_points)
         _plot_cumulative(fig.add_subplot(grid[1]), result, worst, max_points)
         _plot_buckets(fig.add_subplot(grid[2]), result)
-        fig.subplots_adjust(left=0.07, right=0.98, top=0.95, bottom=0.06)
+        if isinstance(result.spread.index, pd.DatetimeIndex):
+            for ax in fig.axes[:2]:
+                style.date_axis(ax.xaxis, maxticks=10)
     return fig
 
 
@@ -228,10 +232,10 @@ def _plot_spread(ax, result, max_points):
     if len(dates) == 1:
         # A single point draws no line; mark it.
         ax.scatter(dates, values, color=_SPREAD_COLOUR, zorder=3)
-    ax.set_title(f"Spread {result.top} - {result.bottom} per period (red: inversions)")
     ax.set_ylabel("Spread")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="upper left", ncol=3)
+    style.legend_above(ax, title=f"Spread {result.top} - {result.bottom} per period (red: inversions)",
+                       title_loc="left")
     _note_downsampled(ax, len(spread), len(dates))
 
 
@@ -243,25 +247,59 @@ def _plot_cumulative(ax, result, worst, max_points):
             label=f"Cumulative spread ({curve_word(result)})")
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
     first, last = curve.index[0], curve.index[-1]
-    for colour, (_, row) in zip(_DRAWDOWN_COLOURS, worst.iterrows()):
+    for k, (colour, (_, row)) in enumerate(zip(_DRAWDOWN_COLOURS, worst.iterrows()), 1):
         start = first if pd.isna(row["peak"]) else row["peak"]
         end = last if pd.isna(row["recovery"]) else row["recovery"]
-        ax.axvspan(start, end, color=colour, alpha=0.25)
+        ax.axvspan(start, end, color=colour, alpha=0.25, label=drawdown_label(k, row))
         ax.scatter([row["trough"]], [curve.loc[row["trough"]]], color=colour, s=18, zorder=3)
-    ax.set_title(f"Cumulative top-minus-bottom spread, {len(worst)} worst drawdowns shaded")
     ax.set_ylabel(f"{curve_word(result).capitalize()} spread")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="upper left")
+    # one entry per shaded drawdown: which colour is which episode
+    style.legend_above(ax, ncol=3, title=f"Cumulative top-minus-bottom spread, {len(worst)} worst drawdowns "
+                       "shaded (dot: the trough)", title_loc="left")
     _note_downsampled(ax, len(curve), len(drawn))
 
 
+def drawdown_label(number, row):
+    """``2. -41% 2000-04 to 2008-01``: a shaded drawdown's rank, depth, and peak to recovery
+    (``2000-04, not recovered`` for one still open at the end)."""
+    peak = "start" if pd.isna(row["peak"]) else f"{pd.Timestamp(row['peak']):%Y-%m}"
+    span = (f"{peak}, not recovered" if pd.isna(row["recovery"])
+            else f"{peak} to {pd.Timestamp(row['recovery']):%Y-%m}")
+    return f"{number}. {row['depth']:.0%} {span}".replace("-", "\N{MINUS SIGN}", 1)
+
+
+def bucket_colours(result):
+    """A colour per bucket: the spread's two legs dark, the others light; the top red when below the bottom.
+
+    The sign of a bucket's mean says nothing about inversion (every bucket of
+    a rising market is positive); the top leg under the bottom leg does.
+    """
+    names = list(result.mean_by_bucket.index)
+    colours = [_BUCKET_COLOUR] * len(names)
+    means = result.mean_by_bucket
+    for leg in (result.top, result.bottom):
+        if leg in names:
+            colours[names.index(leg)] = _SPREAD_COLOUR
+    if result.top in names and result.bottom in names and means[result.top] < means[result.bottom]:
+        colours[names.index(result.top)] = _INVERSION_COLOUR
+    return colours
+
+
 def _plot_buckets(ax, result):
+    from matplotlib.patches import Patch
+
     means = result.mean_by_bucket
     numbers = np.arange(1, len(means) + 1)
-    colours = np.where(means.to_numpy() >= 0, _SPREAD_COLOUR, _INVERSION_COLOUR)
+    colours = bucket_colours(result)
     ax.bar(numbers, np.nan_to_num(means.to_numpy()), color=colours, width=0.8)
     ax.axhline(0.0, color="black", linewidth=0.8)
-    ax.set_title("Mean return by bucket (1 = lowest ranked)")
+    handles = [Patch(color=_SPREAD_COLOUR, label=f"The spread's legs ({result.top}, {result.bottom})"),
+               Patch(color=_BUCKET_COLOUR, label="Other buckets")]
+    if _INVERSION_COLOUR in colours:
+        handles.insert(0, Patch(color=_INVERSION_COLOUR, label=f"{result.top} below {result.bottom}: inverted"))
+    style.legend_above(ax, handles, [h.get_label() for h in handles],
+                       title="Mean return by bucket (1 = lowest ranked)", title_loc="left")
     ax.set_xlabel("Bucket")
     ax.set_ylabel("Mean return per period")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -340,11 +378,9 @@ def _with_zero_crossings(dates, values):
 def _note_downsampled(ax, periods, drawn):
     if drawn >= periods:
         return
-    ax.text(0.995, 0.03, f"Drawn downsampled: {periods:,} periods shown as the low and high of "
-            f"{DRAW_BUCKETS:,} time spans ({drawn:,} points); statistics use every period.",
-            transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="dimgray",
-            style="italic", zorder=6, gid="downsampled-note",
-            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 2})
+    style.note(ax, f"Drawn downsampled: {periods:,} periods shown as the low and high of "
+               f"{DRAW_BUCKETS:,} time spans ({drawn:,} points); statistics use every period.",
+               gid="downsampled-note")
 
 
 def _show_in_notebook(fig):

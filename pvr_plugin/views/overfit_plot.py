@@ -10,10 +10,13 @@ import math
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from pvr_plugin.views import style
 
-STYLE = {**style.BASE_STYLE, "legend.fontsize": 9}
+#: Width of the figure (inches) with both panels; one panel is half as wide, in the same type.
+WIDTH_IN = 14.0
+STYLE = style.BASE_STYLE
 _UNITS = {"sharpe": "Sharpe ratio per session", "mean": "mean return per session"}
 
 
@@ -37,7 +40,7 @@ def logit_figure(pbo, title=None, pairs=True):
     import matplotlib
 
     with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(11 if pairs else 6.5, 4.2))
+        fig = Figure(figsize=(WIDTH_IN if pairs else WIDTH_IN / 2, 6.0), layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(1, 2 if pairs else 1, squeeze=False)[0]
         shown = "n/a" if not math.isfinite(pbo.pbo) else f"{pbo.pbo:.2f}"
@@ -66,23 +69,24 @@ def logit_figure(pbo, title=None, pairs=True):
         ax.bar(edges[:-1], share, width=widths, color=colours, alpha=0.8, align="edge", edgecolor="white",
                linewidth=0.5)
         ax.axvline(0.0, color=style.GREY, linewidth=1.0, linestyle="--")
-        ax.set_xlabel("logit of the in-sample winner's out-of-sample rank")
+        ax.set_xlabel("logit of the winner's out-of-sample rank")
         ax.set_ylabel("share of combinations")
-        ax.set_title(f"{pbo.combinations:,} combinations, {pbo.partitions} partitions "
-                     f"({pbo.sessions_used} sessions); red: overfit, logit <= 0", fontsize=10)
+        ax.set_title(f"{pbo.combinations:,} combinations of {pbo.partitions} parts ({pbo.sessions_used} sessions)"
+                     "\nred: overfit (logit <= 0)", loc="left")
         if pairs:
             ax2 = axes[1]
             unit = _UNITS.get(pbo.metric, pbo.metric)
-            ax2.scatter(pbo.is_performance, pbo.oos_performance, s=6, alpha=0.4, color=style.BLUE)
+            ax2.scatter(pbo.is_performance, pbo.oos_performance, s=6, alpha=0.4, color=style.BLUE,
+                        label="a combination's winner")
             if math.isfinite(pbo.degradation_slope):
                 x = np.array([np.nanmin(pbo.is_performance), np.nanmax(pbo.is_performance)])
                 ax2.plot(x, pbo.degradation_intercept + pbo.degradation_slope * x, color=style.RED,
-                         label=f"slope {pbo.degradation_slope:.2f}")
-                ax2.legend(loc="best")
+                         label=f"least squares, slope {pbo.degradation_slope:.2f}")
             ax2.axhline(0.0, color=style.GREY, linewidth=0.8)
+            ax2.xaxis.set_major_locator(MaxNLocator(nbins=5))
             ax2.set_xlabel(f"in sample ({unit})")
-            ax2.set_ylabel(f"out of sample ({unit})")
-            ax2.set_title(f"the in-sample winner, out of sample (loss in {pbo.oos_loss_probability:.0%})",
-                          fontsize=10)
-        fig.tight_layout(rect=(0, 0, 1, 0.93))
+            ax2.set_ylabel("out of sample")
+            style.legend_above(ax2, ncol=1, title=f"The in-sample winner out of sample\n"
+                               f"(a loss in {pbo.oos_loss_probability:.0%})", title_loc="left",
+                               markerscale=3)
     return fig

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib import gridspec
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from pvr_plugin.core import research
 from pvr_plugin.errors import PvrInputError
@@ -37,17 +37,9 @@ ROW_INCHES = 6
 _DAILY_NEEDED = set(research.DAILY_COLUMNS) - {"resolution"}
 
 
-def _dollars(y, _pos=None):
-    a = abs(y)
-    if a >= 1e6:
-        return f"${y / 1e6:,.1f}M"
-    if a >= 1e4:
-        return f"${y / 1e3:,.0f}k"
-    return f"${y:,.0f}"
-
-
-DOLLARS = FuncFormatter(_dollars)
-PERCENT = FuncFormatter(lambda y, _pos=None: f"{y:,.0f}%" if abs(y) >= 10 else f"{y:,.1f}%")
+def _percent():
+    # the percent values are already in percent; decimals follow the axis range
+    return PercentFormatter(xmax=100.0, decimals=None)
 
 
 def _dates(index):
@@ -112,10 +104,10 @@ def plot_pvr_vs_returns(daily, ax):
     ax.plot(x, daily["qret_pct"].to_numpy(), color=QRET_COLOUR, linewidth=1.2, linestyle="--",
             label="Returns % (QRet)")
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
-    ax.set_title("PvR vs returns: profit over capital put to work vs over starting capital")
     ax.set_ylabel("Percent")
-    ax.yaxis.set_major_formatter(PERCENT)
-    ax.legend(loc="upper left", ncol=2)
+    ax.yaxis.set_major_formatter(_percent())
+    style.legend_above(ax, title="PvR vs returns: profit over capital put to work vs over starting capital",
+                       title_loc="left")
 
 
 def _close_and_running(ax, daily, now_col, now_label, running_col, running_label):
@@ -130,41 +122,102 @@ def plot_cash(daily, ax, start_usd):
     _close_and_running(ax, daily, "cash_usd", "Cash at close", "cash_low_usd", "Cash low")
     ax.axhline(start_usd, color="black", linewidth=0.8, linestyle="--", alpha=0.6, label="Starting capital")
     ax.axhline(0.0, color="black", linewidth=0.8, alpha=0.6)
-    ax.set_title("Cash and cash low (below zero: margin)")
-    ax.yaxis.set_major_formatter(DOLLARS)
-    ax.legend(loc="best", ncol=3)
+    ax.yaxis.set_major_formatter(style.MoneyFormatter())
+    style.legend_above(ax, title="Cash and cash low (below zero: margin)", title_loc="left")
 
 
 def plot_risk(daily, ax):
     _close_and_running(ax, daily, "risk_usd", "Risk at close", "max_risk_usd", "Max risk (PvR's denominator)")
-    ax.set_title(f"Capital at risk ({daily.attrs.get('model', '')} model)")
-    ax.yaxis.set_major_formatter(DOLLARS)
+    ax.yaxis.set_major_formatter(style.MoneyFormatter())
     ax.set_ylim(bottom=min(0.0, float(np.nanmin(daily["risk_usd"].to_numpy(), initial=0.0))))
-    ax.legend(loc="upper left", ncol=2)
+    style.legend_above(ax, title=f"Capital at risk ({daily.attrs.get('model', '')} model)", title_loc="left")
+
+
+#: Leverage is drawn on a log scale when its highest value is this many times its median.
+LOG_LEVERAGE_RATIO = 20.0
+
+
+def undefined_leverage(value_usd):
+    """True where leverage (gross book over account value) has no meaning: account value at or below $0."""
+    return ~(np.asarray(value_usd, dtype=float) > 0)
+
+
+def leverage_scale(leverage, running=()):
+    """``(log_scale, note)``: a log scale when the highest leverage is more than
+    :data:`LOG_LEVERAGE_RATIO` times the median, so the usual range stays readable.
+
+    ``leverage`` holds the drawn (defined) values; ``running`` the running maximum, drawn too.
+    """
+    lev = np.asarray(leverage, dtype=float)
+    shown = lev[np.isfinite(lev) & (lev > 0)]
+    others = np.asarray(running, dtype=float)
+    top = float(np.nanmax(np.concatenate([shown, others[np.isfinite(others)]]), initial=0.0))
+    if not len(shown) or top <= LOG_LEVERAGE_RATIO * max(float(np.median(shown)), 1.0):
+        return False, ""
+    return True, (f"Log scale: leverage reaches {top:,.0f}x (median {float(np.median(shown)):,.1f}x); "
+                  "closes without positions (0x) are off the scale.")
+
+
+def undefined_note(undefined, dates):
+    """``Not drawn: 65 closes with account value <= $0 ...``, or empty when there are none."""
+    undefined = np.asarray(undefined, dtype=bool)
+    if not undefined.any():
+        return ""
+    first = pd.Timestamp(dates[int(np.argmax(undefined))])
+    return (f"Not drawn: {int(undefined.sum())} closes with account value <= $0 (leverage undefined), "
+            f"the first {first:%Y-%m-%d}.")
+
+
+def leverage_notes(daily):
+    """What the leverage row cannot draw as is: ``(undefined, log_scale, notes)``.
+
+    ``undefined`` marks the closes with an account value at or below zero
+    (:func:`undefined_leverage`); they are left out, a gap. ``log_scale`` and
+    its note come from :func:`leverage_scale`. ``notes`` says both in words.
+    """
+    undefined = undefined_leverage(daily["value_usd"].to_numpy(dtype=float))
+    lev = np.where(undefined, np.nan, daily["leverage"].to_numpy(dtype=float))
+    log_scale, scale_note = leverage_scale(lev, daily["max_leverage"].to_numpy(dtype=float))
+    notes = [n for n in (undefined_note(undefined, _dates(daily.index)), scale_note) if n]
+    return undefined, log_scale, notes
 
 
 def plot_leverage(daily, ax):
-    pyfolio_plots.plot_leverage_with_max(daily, ax, running_colour=RUNNING_COLOUR)
+    undefined, log_scale, notes = leverage_notes(daily)
+    pyfolio_plots.plot_leverage_with_max(daily, ax, running_colour=RUNNING_COLOUR, undefined=undefined)
     ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", alpha=0.6)
-    ax.set_title("Gross leverage and its maximum")
     ax.set_ylabel("Ratio")
-    ax.legend(loc="upper left", ncol=2)
+    if log_scale:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(leverage_ticks())
+    style.legend_above(ax, title="Gross leverage and its maximum", title_loc="left")
+    if notes:
+        style.note(ax, "\n".join(notes), where="below")
+
+
+def leverage_ticks():
+    """Tick labels of leverage on a log scale: 0.1x, 1x, 10x, 100x."""
+    return FuncFormatter(lambda y, _pos=None: f"{y:g}x")
 
 
 def plot_short(daily, ax):
     x = _dates(daily.index)
     shorts = -daily["short_usd"].to_numpy()
+    ax.yaxis.set_major_formatter(style.MoneyFormatter())
+    title = "Short exposure (shown positive)"
+    if not np.nanmax(daily["max_short_usd"].to_numpy(), initial=0.0) > 0:
+        # nothing to draw: an empty panel with a single $0 tick and a word, not a scale of cents
+        ax.set_ylim(0.0, 1.0)
+        ax.set_yticks([0.0])
+        ax.text(0.5, 0.5, "No short positions in this run", transform=ax.transAxes, ha="center", va="center",
+                color="dimgray")
+        ax.set_title(title, loc="left")
+        return
     ax.fill_between(x, shorts, 0.0, color=SHORT_COLOUR, alpha=0.3, linewidth=0, label="Short book at close")
     ax.plot(x, daily["max_short_usd"].to_numpy(), color=RUNNING_COLOUR, linewidth=1.6, drawstyle="steps-post",
             label="Max short")
-    ax.yaxis.set_major_formatter(DOLLARS)
-    if np.nanmax(daily["max_short_usd"].to_numpy(), initial=0.0) > 0:
-        ax.set_title("Short exposure (shown positive)")
-        ax.set_ylim(bottom=0.0)
-    else:
-        ax.set_title("Short exposure (shown positive): no short positions")
-        ax.set_ylim(0.0, 1.0)
-    ax.legend(loc="upper left", ncol=2)
+    ax.set_ylim(bottom=0.0)
+    style.legend_above(ax, title=title, title_loc="left")
 
 
 def plot_pvr_sheet(daily, summary, title=None, figure=None):
@@ -174,24 +227,27 @@ def plot_pvr_sheet(daily, summary, title=None, figure=None):
         if fig is None:
             fig = Figure(figsize=(14, ROW_INCHES * len(ROWS)))
             FigureCanvasAgg(fig)
-        grid = gridspec.GridSpec(len(ROWS), 1, figure=fig, height_ratios=(3, 2, 2, 2, 2), hspace=0.45)
+        # constrained: room for each row's title, legend and notes, whatever their size
+        fig.set_layout_engine("constrained", h_pad=0.15, hspace=0.02)
+        grid = gridspec.GridSpec(len(ROWS), 1, figure=fig, height_ratios=(3, 2, 2, 2, 2))
         first = fig.add_subplot(grid[0])
         axes = [first] + [fig.add_subplot(grid[i], sharex=first) for i in range(1, len(ROWS))]
+        for ax in axes[:-1]:
+            ax.tick_params(labelbottom=False)
         plot_pvr_vs_returns(daily, axes[0])
         plot_cash(daily, axes[1], summary.start_usd)
         plot_risk(daily, axes[2])
         plot_leverage(daily, axes[3])
         plot_short(daily, axes[4])
-        for ax in axes[:-1]:
-            ax.tick_params(labelbottom=False)
+        if isinstance(daily.index, pd.DatetimeIndex):
+            style.date_axis(axes[-1].xaxis)  # shared: every row
         name = title or "PvR tear sheet"
         undefined = f"\nalpha, beta, Sharpe, drawdown n/a: {summary.nan_reason}" if summary.nan_reason else ""
         fig.suptitle(
             f"{name}: {summary.first_day} to {summary.last_day}  ({summary.resolution.replace('_', ' ')})\n"
             f"PvR {summary.pvr_pct:.2f}%  PvR/day {summary.pvr_per_day_pct:.4f}%  tag {summary.tag}{undefined}",
-            x=0.07, y=0.985, ha="left", fontweight="bold",
+            x=0.01, ha="left", fontweight="bold",
         )
-        fig.subplots_adjust(left=0.07, right=0.98, top=0.93, bottom=0.04)
     return fig
 
 

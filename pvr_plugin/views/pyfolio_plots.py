@@ -121,8 +121,8 @@ def plot_monthly_distribution(returns, benchmarks, ax, name=None):
     # pyfolio's own legend names only its first artist ("Mean"); with
     # several series each one needs its entry.
     handles.append(ax.get_lines()[0])
-    ax.legend(handles=handles, labels=[h.get_label() for h in handles[:-1]] + ["Mean"],
-              frameon=True, framealpha=0.5)
+    # above the bars: pyfolio's "best" place still sits on bars when every corner has some
+    style.legend_above(ax, handles, [h.get_label() for h in handles[:-1]] + ["Mean"])
     return ax
 
 
@@ -142,18 +142,27 @@ def book_positions(daily):
     return frame
 
 
-def plot_leverage_with_max(daily, ax, returns=None, running_colour=style.RED):
+def plot_leverage_with_max(daily, ax, returns=None, running_colour=style.RED, undefined=None):
     """pyfolio's gross leverage chart, plus the running maximum leverage PvR tracks.
 
     pyfolio draws the leverage at each close and its mean; the maximum is
     PvR's (intraday when the run measured it, see the frame's resolution),
-    drawn as steps.
+    drawn as steps. ``undefined`` (booleans, one per close) leaves those
+    closes out of pyfolio's line and mean: a gap, where the account value is
+    at or below zero and leverage means nothing.
     """
     from pyfolio import plotting
 
     positions = book_positions(daily)
+    if undefined is not None:
+        # a row of NaN: pyfolio's gross_lev is 0 / 0 there, and its mean skips it
+        positions = positions.mask(pd.Series(np.asarray(undefined, dtype=bool), index=positions.index), np.nan)
     with real_dates():
         plotting.plot_gross_leverage(returns, positions, ax=ax)
+        # pyfolio leaves its two lines unlabelled (it draws no legend)
+        at_close, mean = ax.get_lines()[-2:]
+        at_close.set_label("Gross leverage at close")
+        mean.set_label(f"Mean ({mean.get_ydata()[0]:,.2f})")
         # through pandas too, so the axis keeps the date converter pyfolio's lines set
         pd.Series(daily["max_leverage"].to_numpy(dtype=float), index=positions.index).plot(
             ax=ax, color=running_colour, lw=1.6, drawstyle="steps-post", label="Max leverage")

@@ -18,6 +18,7 @@ them at the end.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import matplotlib
@@ -33,7 +34,6 @@ from pvr_plugin.sweep.parameters import (
 from pvr_plugin.views import style
 from pvr_plugin.views.text_table import Column, column, number, render, wrap
 
-STYLE = {**style.BASE_STYLE, "font.size": 8, "axes.titlesize": 9}
 _PER_DAY = BY_NAME[FIGURE]
 #: The figures of the runs table, in order.
 RUN_FIGURES = ("pvr_per_day_pct", "pvr_pct", "qret_pct", "max_risk_usd", "max_leverage", "sharpe")
@@ -62,8 +62,9 @@ def plot_parameter_effects(results, figure=None):
     effects = parameter_effects(results)
     frame = parameter_frame(results)
     names = list(dict.fromkeys(effects["parameter"]))
-    with matplotlib.rc_context(STYLE):
-        fig = figure or _figure((max(4.0, 3.2 * len(names)), 3.0))
+    size = (max(4.0, 3.2 * len(names)), 3.0)
+    with _style(figure, size[0]):
+        fig = figure or _figure(size)
         if not names:
             ax = fig.add_subplot()
             ax.set_axis_off()
@@ -110,7 +111,7 @@ def plot_heatmap(results, ax, rows=None, columns=None):
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             dark = np.isfinite(values[i, j]) and abs(values[i, j]) > 0.7 * bound
-            ax.text(j, i, _num(values[i, j], _PER_DAY.fmt), ha="center", va="center", fontsize=7,
+            ax.text(j, i, _num(values[i, j], _PER_DAY.fmt), ha="center", va="center", fontsize="small",
                     color="white" if dark else "black")
     ax.set_title(f"Mean {_PER_DAY.header}")
     ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
@@ -146,12 +147,12 @@ def plot_parallel(results, ax):
     for i, (order, where) in enumerate(ticks):
         ax.axvline(i, color="black", lw=0.6)
         for v, y in zip(order, where):
-            ax.text(i + 0.03, y, value_text(v), fontsize=7, va="center", ha="left",
+            ax.text(i + 0.03, y, value_text(v), fontsize="small", va="center", ha="left",
                     bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.5})
     last = columns.shape[1] - 1
     ax.axvline(last, color="black", lw=0.6)
     for y, text in ((0.0, _num(lo, _PER_DAY.fmt)), (1.0, _num(hi, _PER_DAY.fmt))):
-        ax.text(last + 0.03, y, text, fontsize=7, va="center", ha="left")
+        ax.text(last + 0.03, y, text, fontsize="small", va="center", ha="left")
     ax.set_xticks(range(columns.shape[1]), names + [_PER_DAY.header])
     ax.set_yticks([])
     ax.set_xlim(-0.1, last + 0.5)
@@ -167,8 +168,9 @@ def plot_sweep_views(results, figure=None):
     parallel coordinates (more than two); return the figure."""
     names = parameter_frame(results).attrs["parameters"]
     panels = 1 + (len(names) >= 2) + (len(names) > 2)
-    with matplotlib.rc_context(STYLE):
-        fig = figure or _figure((max(7.0, 3.2 * len(names)), 3.2 * panels))
+    size = (max(7.0, 3.2 * len(names)), 3.2 * panels)
+    with _style(figure, size[0]):
+        fig = figure or _figure(size)
         grid = fig.add_gridspec(panels, 1)
         plot_parameter_effects(results, fig.add_subfigure(grid[0]))
         k = 1
@@ -178,6 +180,12 @@ def plot_sweep_views(results, figure=None):
         if len(names) > 2:
             plot_parallel(results, fig.add_subfigure(grid[k]).add_subplot())
     return fig
+
+
+def _style(figure, width_in):
+    """pyfolio's look sized to a figure drawn here; a figure given by the caller keeps the caller's style
+    (the comparison page draws in its own small type)."""
+    return matplotlib.rc_context(style.sized(width_in)) if figure is None else contextlib.nullcontext()
 
 
 def _figure(size):

@@ -37,7 +37,7 @@ def test_rows_share_the_date_axis_and_draw_the_numbers():
     assert len(axes) == 5
     for ax in axes[1:]:
         assert axes[0].get_shared_x_axes().joined(axes[0], ax)
-    titles = [ax.get_title() for ax in axes]
+    titles = [ax.get_title(loc="left") for ax in axes]
     assert titles[0].startswith("PvR vs returns") and titles[1].startswith("Cash")
     assert titles[2].startswith("Capital at risk") and titles[3].startswith("Gross leverage")
     assert titles[4].startswith("Short exposure")
@@ -88,7 +88,7 @@ def test_other_model_and_pyfolio_daily_frame():
     perf = pyfolio_example()
     fig, table = create_pvr_tear_sheet(perf, model="gross", return_fig=True)
     assert table.loc["model", "value"] == "gross"
-    assert "gross model" in fig.axes[2].get_title()
+    assert "gross model" in fig.axes[2].get_title(loc="left")
     returns, positions, _ = extract_rets_pos_txn_from_zipline(perf.copy())
     daily = research.pvr_from_pyfolio(returns, positions)
     fig2, table2 = create_pvr_tear_sheet(daily, return_fig=True)
