@@ -42,13 +42,20 @@ def tag(pvr_per_day_pct, qret_pct, alpha, beta, sharpe, max_drawdown):
     alpha, beta, sharpe : (``a``, ``b``, ``s``, 2 decimals).
     max_drawdown : fraction, e.g. -0.337 (``d``, shown in percent, 1 decimal).
 
-    Unknown values show as ``nan``.
+    Undefined figures are left out (the prefixes say which remain): a run
+    whose account fell below zero reads ``-0.0288 r-1057.9``, not
+    ``anan bnan``. An undefined PvR per day (nothing was ever at risk) stays
+    as ``nan``, so the tag always starts with it and stays usable in a file name.
     """
     values = (pvr_per_day_pct, qret_pct, alpha, beta, sharpe, max_drawdown)
-    return " ".join(
-        f"{prefix}{_fmt(None if v is None else scale * float(v), decimals)}"
-        for v, (_, prefix, decimals, scale) in zip(values, _TAG)
-    )
+    parts = []
+    for v, (_, prefix, decimals, scale) in zip(values, _TAG):
+        text = _fmt(None if v is None else scale * float(v), decimals)
+        if text != "nan":
+            parts.append(prefix + text)
+        elif not prefix:
+            parts.append(text)
+    return " ".join(parts)
 
 
 def _post_init(self):

@@ -263,7 +263,10 @@ def note(ax, text, where="lower right", **kwargs):
     # parse_math off: a note saying "$10k ... <= $0" is text, not a formula between two $
     options = {"fontsize": "small", "color": "dimgray", "style": "italic", "parse_math": False, **kwargs}
     if where == "below":
-        return ax.set_xlabel(text, loc="left", **options)
+        label = ax.set_xlabel(text, loc="left", **options)
+        # pandas' plotting hides the x label of axes that share x (pyfolio's charts draw with it)
+        label.set_visible(True)
+        return label
     options.setdefault("zorder", 6)
     options.setdefault("bbox", {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 2})
     x = 0.995 if "right" in where else 0.005

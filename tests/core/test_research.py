@@ -433,7 +433,8 @@ def test_many_runs_bad_input():
 
 def test_tag_format():
     assert research.tag(0.75123, 1231.53, 0.4211, 0.54, 1.349, -0.3372) == "0.7512 r1231.5 a0.42 b0.54 s1.35 d-33.7"
-    assert research.tag(-0.00001, 0.0, NAN, None, 1.0, 0.0) == "0.0000 r0.0 anan bnan s1.00 d0.0"
+    assert research.tag(-0.00001, 0.0, NAN, None, 1.0, 0.0) == "0.0000 r0.0 s1.00 d0.0"
+    assert research.tag(NAN, -1057.88, NAN, NAN, NAN, NAN) == "nan r-1057.9"
 
 
 def test_run_summary_of_hand_frame():

@@ -76,6 +76,7 @@ def test_pvr_tear_sheet_of_a_wiped_out_account_reads_well_and_says_what_it_leave
     np.testing.assert_allclose(drawn[~gone][1:], lev[~gone][1:], rtol=1e-9)
     first = pd.Timestamp(perf.index[np.argmax(gone)])
     note = lev_ax.get_xlabel()
+    assert lev_ax.xaxis.label.get_visible()  # shown, not only set (pandas hides shared axes' labels)
     assert f"Not drawn: {gone.sum()} closes with account value <= $0" in note and f"{first:%Y-%m-%d}" in note
     # the highest leverage before the account went under is far above its median: a log scale, said so
     assert lev_ax.get_yscale() == "log" and "Log scale" in note
@@ -171,7 +172,7 @@ def test_comparison_figures_read_well(runs, monkeypatch):
     fig = plot_comparison(compared)
     assert_reads_well(fig)
     lev = fig.axes[4]
-    assert lev.get_yscale() == "log" and "fixed_shares $10k" in lev.get_xlabel()
+    assert lev.get_yscale() == "log" and "fixed_shares $10k" in lev.get_xlabel() and lev.xaxis.label.get_visible()
     for chart in _page_figures(monkeypatch, comparison_html, lambda: comparison_html.render_comparison_html(compared)):
         with matplotlib.rc_context(factsheet_html.CHART_STYLE):
             assert_reads_well(chart)
