@@ -126,10 +126,13 @@ def test_a_pipeline_factor_to_the_inversion_tear_sheet(tmp_path):
     episodes = pd.read_csv(tmp_path / "out" / "inversion_episodes.csv")
     quintiles = pd.read_csv(tmp_path / "momentum_quintiles.csv")
     assert set(quintiles["factor_quantile"]) == {1, 2, 3, 4, 5}
-    # Every episode is a run of dates whose top-minus-bottom spread is below zero.
-    wide = quintiles.pivot(index="date", columns="factor_quantile", values="21D")
-    spread = (wide[5] - wide[1]).sort_index()
+    # 21-session returns on every session overlap: one date in 21 is kept (the first among them),
+    # and every episode is a run of kept dates whose top-minus-bottom spread is below zero.
+    wide = quintiles.pivot(index="date", columns="factor_quantile", values="21D").sort_index()
+    spread = (wide[5] - wide[1]).iloc[::21]
+    assert "kept one date in 21" in out[0]
     assert len(episodes) and all(spread.loc[e.start[:10]:e.end[:10]].lt(0).all() for e in episodes.itertuples())
+    assert sum(e.length for e in episodes.itertuples()) == int(spread.lt(0).sum())
 
 
 def test_serving_the_app(tmp_path):
