@@ -1,6 +1,7 @@
 """Shared test setup and helpers: a private ZIPLINE_ROOT with the pvr-demo bundle ingested
 once, an empty PVR_HOME per test, the repository's paths, the pyfolio example frame, and
 running the `pvr` command as a user does."""
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -98,3 +99,39 @@ def pair():
     r = 0.0002 + 1.3 * m + rng.normal(0, 0.007, len(idx))
     rf = np.linspace(0.00002, 0.0002, len(idx))
     return pd.Series(r, idx), pd.Series(m, idx), rf
+
+
+#: Debian's Chromium, and the flags that keep it off the closed network (no update or sync calls).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, one per test module (a second sync playwright cannot start while
+    one runs). Missing Chromium fails the test: it never skips."""
+    assert os.path.exists(CHROMIUM), (
+        f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium chromium-driver)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@contextlib.contextmanager
+def offline_page(browser, url, width=900, height=1200):
+    """A page of ``browser`` loaded from ``url``; yields ``(page, requests, failures)``, the
+    URLs it asked for and those that failed, to show a page needs nothing from a network."""
+    requests, failures = [], []
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("requestfailed", lambda r: failures.append(r.url))
+    try:
+        page.goto(url)
+        page.wait_for_load_state("load")
+        yield page, requests, failures
+    finally:
+        page.close()

@@ -20,10 +20,6 @@ import pytest
 
 from tests.conftest import REPO
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
 
 def free_port():
     with socket.socket() as sock:
@@ -87,20 +83,6 @@ def wait_for(condition, timeout_s, step_s=0.2):
             return True
         time.sleep(step_s)
     return bool(condition())
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Per module: other test modules start playwright themselves, which fails
-    # while another sync playwright runs.
-    assert os.path.exists(CHROMIUM), (
-        f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def upload(page, path):

@@ -14,7 +14,6 @@ from pvr_plugin.sweep.recorded import recorded_spec
 from pvr_plugin.sweep.spec import load_spec
 from pvr_plugin.views.sweep_views import effects_text, plot_parallel, plot_sweep_views, runs_text
 from pvr_plugin.views.text_table import WIDTH
-from tests.app.live import browser  # noqa: F401 (a fixture)
 from tests.conftest import STRATEGIES, run_pvr
 from tests.print_check import check_print
 

@@ -9,12 +9,10 @@ from pvr_plugin.store import RunLedger, record_run
 from pvr_plugin.views.comparison import load_runs, run_colors
 from pvr_plugin.views.comparison_html import html_to_pdf, render_comparison_html, write_comparison_html
 from pvr_plugin.views.factsheet_html import find_chromium
-from tests.conftest import REPO, assert_one_line_error, run_pvr
+from tests.conftest import REPO, assert_one_line_error, offline_page, run_pvr
 
 HOLD = REPO / "tests" / "algos" / "hold_one.py"
 LONG_SHORT = REPO / "tests" / "algos" / "fixed_long_short.py"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -37,35 +35,24 @@ def _pixels_near(image, rgb, tolerance=40):
     return int((np.abs(a - np.array(rgb)).sum(axis=2) < tolerance).sum())
 
 
-def test_report_opens_in_chromium_with_both_runs_drawn_and_no_request(two_runs, tmp_path):
+def test_report_opens_in_chromium_with_both_runs_drawn_and_no_request(two_runs, tmp_path, browser):
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
     runs = load_runs(two_runs)
     out = tmp_path / "report.html"
     write_comparison_html(runs, out, title="Hold <vs> long/short")
     url = out.as_uri()
-    requests, failures = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 1200})
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("requestfailed", lambda r: failures.append(r.url))
-            page.goto(url)
-            page.wait_for_load_state("load")
-            page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
-            page.locator("section[data-widget=chart-pvr_pct]").screenshot(path=str(tmp_path / "pvr.png"))
-            sections = page.eval_on_selector_all("section.widget", "els => els.map(e => e.dataset.widget)")
-            # each run's PvR line: a drawn SVG group with a real extent
-            extents = page.eval_on_selector_all(
-                "section[data-widget=chart-pvr_pct] g[id$='-pvr_pct']",
-                "els => els.map(e => [e.id, e.getBBox().width, e.getBBox().height])")
-            ranked = page.inner_text("section[data-widget=ranked]")
-            settings = page.inner_text("section[data-widget=settings]")
-            title = page.title()
-        finally:
-            browser.close()
+    with offline_page(browser, url) as (page, requests, failures):
+        page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        page.locator("section[data-widget=chart-pvr_pct]").screenshot(path=str(tmp_path / "pvr.png"))
+        sections = page.eval_on_selector_all("section.widget", "els => els.map(e => e.dataset.widget)")
+        # each run's PvR line: a drawn SVG group with a real extent
+        extents = page.eval_on_selector_all(
+            "section[data-widget=chart-pvr_pct] g[id$='-pvr_pct']",
+            "els => els.map(e => [e.id, e.getBBox().width, e.getBBox().height])")
+        ranked = page.inner_text("section[data-widget=ranked]")
+        settings = page.inner_text("section[data-widget=settings]")
+        title = page.title()
     assert requests == [url] and failures == []
     assert title == "Hold <vs> long/short"
     assert sections == ["ranked", "chart-pvr_pct", "chart-qret_pct", "chart-max_risk_usd", "chart-cash_low_usd",

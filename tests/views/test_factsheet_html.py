@@ -14,11 +14,9 @@ from pvr_plugin.views.factsheet_html import (
     render_factsheet_html,
     write_factsheet_html,
 )
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, offline_page
 
 DATA = TEST_DATA / "factsheet"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def _chromium():
@@ -43,30 +41,18 @@ def configured(tmp_path_factory):
     return config, report, out
 
 
-def test_page_in_chromium_has_title_and_every_widget_and_no_requests(configured, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_page_in_chromium_has_title_and_every_widget_and_no_requests(configured, tmp_path, browser):
     config, report, out = configured
     url = out.as_uri()
-    requests, failures = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 900, "height": 1200})
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("requestfailed", lambda r: failures.append(r.url))
-            page.goto(url)
-            page.wait_for_load_state("load")
-            shot = tmp_path / "factsheet.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert page.title() == "Example Low-Beta Strategy"
-            assert page.inner_text("h1") == "Example Low-Beta Strategy"
-            found = page.eval_on_selector_all("section.widget", "els => els.map(e => e.dataset.widget)")
-            svgs = page.eval_on_selector_all("section.widget svg", "els => els.length")
-            img_ok = page.eval_on_selector("section[data-widget=image] img", "i => i.naturalWidth > 0")
-            text = page.inner_text("body")
-        finally:
-            browser.close()
+    with offline_page(browser, url) as (page, requests, failures):
+        shot = tmp_path / "factsheet.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert page.title() == "Example Low-Beta Strategy"
+        assert page.inner_text("h1") == "Example Low-Beta Strategy"
+        found = page.eval_on_selector_all("section.widget", "els => els.map(e => e.dataset.widget)")
+        svgs = page.eval_on_selector_all("section.widget svg", "els => els.length")
+        img_ok = page.eval_on_selector("section[data-widget=image] img", "i => i.naturalWidth > 0")
+        text = page.inner_text("body")
     assert found == [w.type for w in config.widgets]
     assert requests == [url] and failures == []
     assert svgs == 3 and img_ok  # cumulative, distribution, time series; the logo decoded

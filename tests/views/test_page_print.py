@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from pvr_plugin.core.factsheet.series import sp500_returns
-from tests.app.live import browser  # noqa: F401 (a fixture)
 from tests.conftest import run_pvr
 from tests.print_check import check_print
 

@@ -1,2 +1,0 @@
-"""Fixtures of the app tests: one real Chromium per test module."""
-from tests.app.live import browser  # noqa: F401
