@@ -23,7 +23,7 @@ def ledger_path(shipped_sweep, tmp_path_factory):
     path = tmp_path_factory.mktemp("explorer") / "runs.sqlite"
     shutil.copy(shipped_sweep[0], path)
     RunLedger(path).record({"algorithm": "/elsewhere/old_idea.py", "pvr_per_day_pct": 0.5, "pvr_pct": 50.0,
-                            "tag": "0.5000 r1.0 anan bnan snan dnan"})
+                            "tag": "0.5000 r1.0"})
     return path
 
 

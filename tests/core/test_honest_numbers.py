@@ -54,7 +54,7 @@ def test_wiped_out_summary_shows_nan_with_the_reason_and_keeps_pvr():
     assert summary.cash_low_usd == pytest.approx(-724.0)
     assert summary.pvr_pct == pytest.approx(100 * -800 / 1724)
     assert summary.qret_pct == pytest.approx(-80.0)
-    assert summary.tag == f"{100 * -800 / 1724 / 5:.4f} r-80.0 anan bnan snan dnan"
+    assert summary.tag == f"{100 * -800 / 1724 / 5:.4f} r-80.0"  # the undefined figures left out
 
 
 def test_daily_bars_label_for_frames_saved_before_the_column():
