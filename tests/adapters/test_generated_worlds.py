@@ -10,8 +10,8 @@ close). The same stream runs in minute and in daily mode; every bar's cash,
 long and short values and every session's extremes must equal a reader of
 ``context.portfolio`` / ``context.account`` after every bar.
 
-Examples: ``PVR_WORLD_EXAMPLES`` (default 150, about 3 minutes on 2 cores),
-fixed seed for CI. A long run, new random worlds each time::
+Examples: ``PVR_WORLD_EXAMPLES`` (default 100, about 3 minutes of one core;
+the suite's CI budget sets it), fixed seed for CI. A long run, new random worlds each time::
 
     PVR_WORLD_EXAMPLES=3000 PVR_WORLD_RANDOM=1 python -m pytest -q tests/adapters/test_generated_worlds.py
 """
@@ -25,7 +25,7 @@ from tests.worlds import COMMISSIONS, SESSIONS, Asset, Order, World, check_run, 
 
 pytestmark = pytest.mark.usefixtures("zipline_root")
 N_SESSIONS = len(SESSIONS)
-EXAMPLES = int(os.environ.get("PVR_WORLD_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("PVR_WORLD_EXAMPLES", "100"))
 RANDOM = os.environ.get("PVR_WORLD_RANDOM", "") not in ("", "0")
 
 
