@@ -36,12 +36,10 @@ def _bundle(bundle, environ):
 
 
 def _sessions(calendar, start, end, bundle):
+    # run_sessions refuses a range outside the bundle or without a session; the
+    # sessions returned are those of the calendar the pipeline engine runs on.
     bundle_info.run_sessions(bundle, start, end, "daily")
-    sessions = calendar.sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
-    if len(sessions) == 0:
-        raise PvrInputError(f"no {calendar.name} sessions from {pd.Timestamp(start).date()} to "
-                            f"{pd.Timestamp(end).date()}")
-    return sessions
+    return calendar.sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))
 
 
 def run_pipeline(pipeline, start, end, bundle=BUNDLE_NAME, environ=None):

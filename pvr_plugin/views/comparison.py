@@ -18,7 +18,6 @@ session.
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import dataclass, field
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from pvr_plugin.core import inversion_io
 from pvr_plugin.errors import PvrInputError
-from pvr_plugin.store.files import read_bytes
+from pvr_plugin.store import inputs as store_inputs
 
 
 def bucket_returns(data, period=None, demeaned=True):
@@ -56,7 +56,7 @@ def bucket_returns(data, period=None, demeaned=True):
     if isinstance(data, inversion_io.BucketReturns):
         return data
     if isinstance(data, (str, os.PathLike)):
-        return _from_file(data, period)
+        return store_inputs.load_bucket_returns(data, period=period)
     if isinstance(data, tuple) and data and isinstance(data[0], pd.DataFrame):
         data = data[0]
     if not isinstance(data, pd.DataFrame):
@@ -64,8 +64,7 @@ def bucket_returns(data, period=None, demeaned=True):
     if is_factor_data(data):
         data = _mean_by_quantile(data, demeaned)
     if _is_mean_by_quantile(data):
-        chosen = _period(list(data.columns), period, "alphalens frame")
-        return inversion_io.load_bucket_returns(data, period=chosen, units="fraction", name="alphalens frame")
+        return inversion_io.load_bucket_returns(data, period=period, units="fraction", name="alphalens frame")
     return data
 
 
@@ -88,21 +87,3 @@ def _mean_by_quantile(factor_data, demeaned):
         raise PvrInputError("alphalens' factor_data needs alphalens: pip install 'pvr-plugin[alphalens]'") from None
     mean, _ = mean_return_by_quantile(factor_data, by_date=True, demeaned=demeaned)
     return mean
-
-
-def _from_file(path, period):
-    path = os.fspath(path)
-    label = os.path.basename(path) or path
-    data = read_bytes(path, label, inversion_io.MAX_FILE_BYTES)
-    return inversion_io.load_bucket_returns(data, name=label, period=period)
-
-
-def _period(columns, period, label):
-    values = [c for c in columns if c not in ("factor_quantile", "date", "factor", "group")]
-    if period is None:
-        if not values:
-            raise PvrInputError(f"{label}: alphalens frame has no return column")
-        return values[0]
-    if period not in values:
-        raise PvrInputError(f"{label}: no period column {period!r}; columns are {', '.join(map(str, values))}")
-    return period
